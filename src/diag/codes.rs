@@ -1,0 +1,255 @@
+//! The registry of diagnostic codes: the one table that names every finding svconf
+//! can report (ruff's `codes.rs` model).
+//!
+//! Codes are stable: never renumber or reuse one. Ranges: SV0xx syntax, SV1xx
+//! includes and `%(name)s` expansion, SV2xx meaning of sections and keys, SV3xx
+//! limits of an output target, SV9xx svconf itself. Each entry records whether
+//! supervisord 4.3.0 refuses to start on the problem, so `check` can tell "this
+//! will fail at deploy" from "this is legal but suspicious".
+
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The config cannot work as written.
+    Error,
+    /// Legal, but almost surely not what the author meant.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Info => "info",
+        })
+    }
+}
+
+/// What the registry knows about a code.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeInfo {
+    /// `SV104`.
+    pub id: &'static str,
+    /// kebab-case problem name.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// True when supervisord 4.3.0 refuses to start on this problem.
+    pub refused_by_supervisord: bool,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Longer documentation shown by `svconf explain`.
+    pub docs: &'static str,
+}
+
+macro_rules! registry {
+    ($( $variant:ident = $id:literal, $name:literal, $sev:ident, $refused:literal, $summary:literal, $docs:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(
+                #[doc = $summary]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in registry order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The registry entry.
+            pub fn info(self) -> CodeInfo {
+                match self {
+                    $(Code::$variant => CodeInfo {
+                        id: $id,
+                        name: $name,
+                        severity: Severity::$sev,
+                        refused_by_supervisord: $refused,
+                        summary: $summary,
+                        docs: $docs,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    InvalidLine = "SV001", "invalid-line", Error, true,
+        "a line that is neither a section header, a `key = value` option nor a comment",
+        "supervisord reads its config with Python's configparser. A line that has no `=` or `:` \
+(for example a bare `autostart`) is a parsing error, and supervisord refuses the whole file, \
+listing every such line.\n\nExample:\n    [program:web]\n    command=/usr/bin/web\n    autostart\n\nFix: write `key = value`.";
+    EmptyKey = "SV002", "empty-key", Error, true,
+        "an option line with nothing before its `=` or `:`",
+        "`=value` or `: value` has an empty key. configparser reports the line as a parsing error.\n\nFix: write the key name before the separator.";
+    NoSectionHeader = "SV003", "no-section-header", Error, true,
+        "text before the first `[section]` header",
+        "Everything but blank lines and comments must come after a `[section]` header. supervisord stops with \
+\"File contains no section headers\".\n\nFix: move the text into a section, or comment it out.";
+    InvalidEncoding = "SV004", "invalid-encoding", Error, true,
+        "the file is not valid UTF-8 text",
+        "supervisord opens config files as text in the locale's encoding (UTF-8 in practice). Undecodable bytes \
+abort the start with the decoder's message. A binary file matched by an `[include]` glob does the same.\n\nFix: save the file as UTF-8, or exclude it from the include pattern.";
+    ByteOrderMark = "SV005", "byte-order-mark", Error, true,
+        "the file starts with a UTF-8 byte order mark",
+        "Python's configparser does not skip a BOM: the first line then is not a section header and supervisord \
+stops with \"File contains no section headers\".\n\nFix: save the file as UTF-8 without BOM.";
+    TooManySyntaxErrors = "SV006", "too-many-syntax-errors", Error, true,
+        "more bad lines than are worth listing one by one",
+        "After 100 bad lines in one file svconf stops listing them: the file is probably not a supervisord config at all.";
+    DuplicateKey = "SV007", "duplicate-key", Warning, false,
+        "a key set twice in one section; the later one wins",
+        "configparser keeps the last value silently (also across included files that reopen a section). The earlier line is dead text.\n\nFix: remove the line that should not apply.";
+    IncludeWithoutFiles = "SV101", "include-without-files", Error, true,
+        "an `[include]` section without a `files` key",
+        "supervisord refuses \".ini file has [include] section, but no files setting\".\n\nFix: add `files = conf.d/*.conf`, or remove the section.";
+    UnreadableInclude = "SV102", "unreadable-include", Warning, false,
+        "a file matched by `[include] files` cannot be read",
+        "A match that cannot be opened (a directory, a file without read permission, a broken link) is silently \
+skipped by supervisord, yet counted as included. Its programs then simply do not exist.\n\nFix: make the file readable, or narrow the pattern.";
+    IncludeMatchesNothing = "SV103", "include-matches-nothing", Warning, false,
+        "an `[include] files` pattern that matches no file",
+        "supervisord logs `No file matches via include \"...\"` and goes on. Usually a wrong path or a missing deploy step.\n\nFix: correct the pattern or remove it.";
+    UnknownVariable = "SV104", "unknown-variable", Error, true,
+        "`%(name)s` names a variable that is not defined there",
+        "Values are expanded with Python's `%` operator. A name that is not available in that key (an unset \
+environment variable in `%(ENV_X)s`, `%(process_num)d` in a key read once per section, a typo) is an error: \
+\"Format string ... contains names ('X') which cannot be expanded\". Which names exist where is listed in the README.\n\n\
+Fix: set the variable (in CI: `svconf check -e X=value` or `--env-file`), or use a name available in that key.";
+    BadFormat = "SV105", "bad-format", Error, true,
+        "a `%` in a value that is not a valid Python format",
+        "A lone `%` (write `%%`), a `%(name)` without a conversion character, or a type mismatch such as \
+`%(program_name)d` makes supervisord stop with \"Format string ... is badly formatted\". Log file paths are expanded twice, so a literal `%` there needs `%%%%`.\n\nFix: escape a literal percent sign as `%%`.";
+    NestedInclude = "SV106", "nested-include", Warning, false,
+        "an `[include]` section in an included file, which supervisord ignores",
+        "Only the main file's `[include]` is read. An `[include]` in a file it includes has no effect.\n\nFix: list the pattern in the main file's `[include] files`.";
+    MissingSupervisordSection = "SV201", "missing-supervisord-section", Error, true,
+        "the config has no `[supervisord]` section",
+        "supervisord refuses \".ini file does not include supervisord section\". A `conf.d` fragment has none by design: check it with `svconf check --fragment`.";
+    InvalidBoolean = "SV202", "invalid-boolean", Error, true,
+        "a boolean key whose value is not one of yes/no, true/false, on/off, 1/0",
+        "supervisord accepts `yes true on 1` and `no false off 0` in any case, nothing else (not even an empty value).";
+    InvalidInteger = "SV203", "invalid-integer", Error, true,
+        "an integer key whose value is not an integer",
+        "Python's `int()` decides: blanks around, a sign and `_` between digits are fine; `1.5`, `0x10`, `` are not.";
+    InvalidByteSize = "SV204", "invalid-byte-size", Error, true,
+        "a size key whose value is not an integer with an optional KB/MB/GB suffix",
+        "`50MB`, `1024`, `5 kb` are sizes; `10b`, `1.5MB` are not.";
+    InvalidOctal = "SV205", "invalid-octal", Error, true,
+        "a mode key (`umask`, `chmod`, `socket_mode`) that is not an octal number",
+        "Written as `022`, `0o22` or `7`; digits 8 and 9 are not octal.";
+    InvalidSignal = "SV206", "invalid-signal", Error, true,
+        "`stopsignal` names no signal",
+        "A signal name (`TERM`, `SIGINT`, case-insensitive) or a number that is a valid Linux signal.";
+    InvalidExitCodes = "SV207", "invalid-exitcodes", Error, true,
+        "`exitcodes` is not a comma-separated list of integers 0..255",
+        "Write `exitcodes = 0,2`. A trailing comma or a code above 255 is refused.";
+    InvalidAutorestart = "SV208", "invalid-autorestart", Error, true,
+        "`autorestart` is not true, false or unexpected",
+        "supervisord accepts the boolean words and `unexpected`.";
+    InvalidLogLevel = "SV209", "invalid-loglevel", Error, true,
+        "`loglevel` is not a supervisord log level",
+        "One of `critical error warn info debug trace blather`. `warning` and `crit` are refused.";
+    InvalidEnvironment = "SV210", "invalid-environment", Error, true,
+        "`environment` is not a list of KEY=\"value\" pairs supervisord can parse",
+        "supervisord tokenises `environment` with Python's shlex: values with characters other than letters, \
+digits and `_/.+-():` must be quoted, pairs are separated by commas.";
+    InvalidName = "SV211", "invalid-name", Error, true,
+        "a program, group or process name contains a space, `:` or `/`",
+        "These characters break supervisorctl's `group:process` names and the web UI.";
+    MissingCommand = "SV212", "missing-command", Error, true,
+        "a program section without `command`",
+        "Every program needs a command (unless numprocs is 0).";
+    ProcessNumMissing = "SV213", "process-num-missing", Error, true,
+        "`numprocs` > 1 but `process_name` does not contain `%(process_num)`",
+        "Each process needs a distinct name. Write `process_name=%(program_name)s_%(process_num)02d`.";
+    StopAsGroupWithoutKillAsGroup = "SV214", "stopasgroup-without-killasgroup", Error, true,
+        "`stopasgroup=true` with `killasgroup=false`",
+        "supervisord refuses the combination: a group that is stopped as a group must also be killed as one.";
+    UnknownGroupMember = "SV215", "unknown-group-member", Error, true,
+        "a `[group:x]` lists a program that does not exist",
+        "Each name in `programs` must be a `[program:name]` or `[fcgi-program:name]` section.";
+    AmbiguousGroupMember = "SV216", "ambiguous-group-member", Error, true,
+        "a `[group:x]` lists a name that is both a program and an fcgi-program",
+        "Rename one of the two sections.";
+    MissingEvents = "SV217", "missing-events", Error, true,
+        "an `[eventlistener:x]` without `events`",
+        "An event listener must subscribe to at least one event type.";
+    UnknownEventType = "SV218", "unknown-event-type", Error, true,
+        "`events` names an unknown event type",
+        "See supervisord's list of event types (PROCESS_STATE, TICK_60, ...).";
+    ListenerRedirectStderr = "SV219", "listener-redirect-stderr", Error, true,
+        "`redirect_stderr=true` in an event listener",
+        "It would mix stderr into the event listener protocol on stdout; supervisord refuses it.";
+    InvalidBufferSize = "SV220", "invalid-buffer-size", Error, true,
+        "`buffer_size` below 1",
+        "An event listener's buffer must hold at least one event.";
+    MissingSocket = "SV221", "missing-socket", Error, true,
+        "an `[fcgi-program:x]` without `socket`",
+        "FastCGI programs need `socket = unix:///path` or `tcp://host:port`.";
+    InvalidSocket = "SV222", "invalid-socket", Error, true,
+        "an fcgi `socket` (or its backlog, owner, mode) that supervisord cannot use",
+        "`unix://` needs an absolute path; `tcp://HOST:PORT` with a port 1..65535; owner and mode only with unix sockets.";
+    IncompleteAuth = "SV223", "incomplete-auth", Error, true,
+        "an HTTP server section with `username` but no `password`, or the reverse",
+        "Give both or neither.";
+    MissingServerAddress = "SV224", "missing-server-address", Error, true,
+        "`[inet_http_server]` without `port` or `[unix_http_server]` without `file`",
+        "The server needs an address to listen on.";
+    InvalidPort = "SV225", "invalid-port", Error, true,
+        "`port` is not `[host:]port` with a port 1..65535",
+        "Write `port = 127.0.0.1:9001`.";
+    InvalidOwner = "SV226", "invalid-owner", Error, true,
+        "`chown`/`socket_owner` is not `user[:group]` of existing accounts",
+        "Checked against this machine's accounts only with `--host`.";
+    MissingFactory = "SV227", "missing-factory", Error, true,
+        "`[rpcinterface:x]` without `supervisor.rpcinterface_factory`",
+        "Write `supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface`.";
+    UnknownUser = "SV228", "unknown-user", Error, true,
+        "`user` names an account that does not exist on this machine (with `--host`)",
+        "supervisord looks the user up when it reads the config.";
+    MissingDirectory = "SV229", "missing-directory", Error, true,
+        "a directory the config names does not exist (with `--host`)",
+        "`childlogdir`, `directory` and the parent directories of log and pid files must exist.";
+    DeprecatedSyslogLogfile = "SV230", "deprecated-syslog-logfile", Warning, false,
+        "`stdout_logfile=syslog` is deprecated",
+        "supervisord rewrites it to `stdout_syslog=true` and no log file, with a warning.";
+    AutoLogWithoutRollover = "SV231", "auto-log-without-rollover", Warning, false,
+        "an AUTO log file with `maxbytes=0` grows without limit",
+        "supervisord warns: set `*_logfile_maxbytes` above 0.";
+    RedirectedStderrLogfile = "SV232", "redirected-stderr-logfile", Warning, false,
+        "`stderr_logfile` is ignored because `redirect_stderr=true`",
+        "supervisord warns and writes stderr into the stdout log.";
+    ShadowedGroup = "SV233", "shadowed-group", Warning, false,
+        "two groups have the same name; supervisord runs only the first",
+        "A `[program:x]` and a `[group:x]` (or an eventlistener) with the same name: the running daemon silently drops the later one.";
+    UnresolvableImport = "SV234", "unresolvable-import", Error, true,
+        "an rpcinterface factory or result handler cannot be imported (with `--host`)",
+        "svconf cannot import Python code; with `--host` it reports specs outside the `supervisor` package it knows.";
+    FileTooLarge = "SV901", "file-too-large", Error, false,
+        "a config file larger than svconf reads",
+        "Files above 64 MiB are not read; no real supervisord config is that large.";
+}
+
+impl Code {
+    /// Looks a code up by id (`SV104`, case-insensitive) or name.
+    pub fn find(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| {
+            let i = c.info();
+            i.id.eq_ignore_ascii_case(text) || i.name == text
+        })
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.info().id)
+    }
+}

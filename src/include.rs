@@ -1,0 +1,489 @@
+//! Reading the root file and its `[include]`s into one configparser state.
+//!
+//! supervisord parses the main file, then (only if the main file has an
+//! `[include]` section) globs each `files` pattern relative to the main file's
+//! directory and reads every match into the *same* parser: sections merge, later
+//! keys win. Between reads it rewrites every literal `%(here)s` in the values it
+//! holds so far (first with the main file's directory, then with each included
+//! file's directory), which is how `%(here)s` comes to mean "the directory of the
+//! file this value came from". [`resolve`] replays exactly that sequence, so the
+//! state it returns is the one supervisord's parser ends up with, while every value
+//! keeps the span of the text it came from.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::env::{Env, absolute};
+use crate::expand::{self, ExpandError};
+use crate::python;
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::{self, Entry};
+
+/// Files larger than this are not read (no real config comes close).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One option in the merged state.
+#[derive(Debug, Clone)]
+pub struct Value {
+    /// The current text (after any `%(here)s` rewriting).
+    pub text: String,
+    /// The option as read, with its spans.
+    pub entry: Entry,
+    /// Earlier definitions this one replaced (same section, any file).
+    pub earlier: Vec<Span>,
+    /// True when the value came from `[DEFAULT]`.
+    pub from_default: bool,
+}
+
+impl Value {
+    /// The file span of `text[start..end]`; the whole value when the text was rewritten.
+    pub fn span_of(&self, start: usize, end: usize) -> Span {
+        if self.text == self.entry.value {
+            self.entry.span_of(start, end)
+        } else {
+            self.entry.value_span
+        }
+    }
+
+    /// The whole value's span.
+    pub fn span(&self) -> Span {
+        self.entry.value_span
+    }
+}
+
+/// One merged section.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// The exact name between the brackets.
+    pub name: String,
+    /// Every header that opened this section, in read order.
+    pub headers: Vec<Span>,
+    /// The file that introduced the section (supervisord names it in errors).
+    pub file: FileId,
+    /// Options, in first-definition order.
+    pub values: IndexMap<String, Value>,
+}
+
+impl Section {
+    /// The first header's span.
+    pub fn header(&self) -> Span {
+        self.headers.first().copied().unwrap_or_default()
+    }
+}
+
+/// The parser state after reading the root file and its includes.
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// The root file.
+    pub root: FileId,
+    /// Directory of the root file (what `%(here)s` means there), absolute.
+    pub here: String,
+    /// The root path as given (supervisord names it in messages).
+    pub root_path: String,
+    /// Sections in order of first appearance, `[DEFAULT]` excluded.
+    pub sections: IndexMap<String, Section>,
+    /// `[DEFAULT]` options, inherited by every section.
+    pub defaults: IndexMap<String, Value>,
+    /// Included files, as supervisord lists them (joined pattern matches, read order).
+    pub included_files: Vec<String>,
+    /// supervisord's own parse warnings so far, in its words.
+    pub warnings: Vec<String>,
+    /// True when supervisord would stop while reading (syntax, encoding, include errors).
+    pub rejected: bool,
+}
+
+impl Tree {
+    /// `parser.get(section, key)`: the section's value, else `[DEFAULT]`'s.
+    pub fn get(&self, section: &str, key: &str) -> Option<&Value> {
+        self.sections
+            .get(section)
+            .and_then(|s| s.values.get(key))
+            .or_else(|| self.defaults.get(key))
+    }
+
+    /// `parser.options(section)`: the section's keys plus `[DEFAULT]`'s.
+    pub fn options(&self, section: &str) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        if let Some(s) = self.sections.get(section) {
+            keys.extend(s.values.keys().map(String::as_str));
+        }
+        for k in self.defaults.keys() {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
+    fn merge(&mut self, blocks: Vec<syntax::Block>, file: FileId) {
+        for block in blocks {
+            let is_default = block.name == "DEFAULT";
+            let target = if is_default {
+                &mut self.defaults
+            } else {
+                let sec = self.sections.entry(block.name.clone()).or_insert_with(|| Section {
+                    name: block.name.clone(),
+                    headers: Vec::new(),
+                    file,
+                    values: IndexMap::new(),
+                });
+                sec.headers.push(block.header);
+                &mut sec.values
+            };
+            for entry in block.entries {
+                let key = entry.key.clone();
+                let new = Value {
+                    text: entry.value.clone(),
+                    entry,
+                    earlier: Vec::new(),
+                    from_default: is_default,
+                };
+                match target.get_mut(&key) {
+                    Some(old) => {
+                        let mut earlier = std::mem::take(&mut old.earlier);
+                        earlier.push(old.entry.key_span);
+                        *old = Value { earlier, ..new };
+                    }
+                    None => {
+                        target.insert(key, new);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `UnhosedConfigParser.expand_here`: every literal `%(here)s` in every section's
+    /// items (defaults included, which are thereby copied into the section) becomes `here`.
+    fn expand_here(&mut self, here: &str) {
+        const HERE: &str = "%(here)s";
+        let defaults = self.defaults.clone();
+        for sec in self.sections.values_mut() {
+            for (k, d) in &defaults {
+                if !sec.values.contains_key(k) && d.text.contains(HERE) {
+                    sec.values.insert(k.clone(), d.clone());
+                }
+            }
+            for v in sec.values.values_mut() {
+                if v.text.contains(HERE) {
+                    v.text = v.text.replace(HERE, here);
+                }
+            }
+        }
+    }
+}
+
+/// Reads a file into the source map. `Err` carries the finding for an unreadable file.
+fn load(
+    map: &mut SourceMap,
+    path: &Path,
+    included_from: Option<Span>,
+    diags: &mut Diagnostics,
+) -> Result<(FileId, bool), std::io::Error> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(std::io::Error::other("is a directory"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        let id = map.add(path.to_path_buf(), String::new(), included_from);
+        diags.push(
+            Diagnostic::new(
+                Code::FileTooLarge,
+                format!("`{}` is {} bytes; svconf reads at most {MAX_FILE_BYTES}", path.display(), meta.len()),
+            )
+            .at(included_from.unwrap_or(Span::new(id, 0, 0)), "this file is too large")
+            .help("check that the path names a supervisord config file"),
+        );
+        return Ok((id, false));
+    }
+    let bytes = std::fs::read(path)?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((map.add(path.to_path_buf(), text, included_from), true)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // the lossy text has the same prefix, so the offset is valid in it
+            let id = map.add(path.to_path_buf(), text, included_from);
+            diags.push(
+                Diagnostic::new(Code::InvalidEncoding, format!("`{}` is not valid UTF-8", path.display()))
+                    .at(Span::new(id, valid, valid + 1), "undecodable byte here")
+                    .help("save the file as UTF-8, or keep binary files out of the include pattern")
+                    .supervisord(format!(
+                        "'utf-8' codec can't decode byte 0x{:02x} in position {valid}: invalid start byte",
+                        e.as_bytes().get(valid).copied().unwrap_or(0)
+                    )),
+            );
+            Ok((id, false))
+        }
+    }
+}
+
+/// Expands a value with `here`, `host_node_name` and `ENV_*`, reporting failures on the
+/// exact token. Returns `None` on failure.
+pub fn report_expand_error(
+    err: &ExpandError,
+    value: &Value,
+    key_label: &str,
+    available: &[String],
+    diags: &mut Diagnostics,
+) {
+    match err {
+        ExpandError::UnknownName { name, start, end } => {
+            let mut names: Vec<&str> = available.iter().map(String::as_str).collect();
+            names.sort_unstable();
+            let env_count = names.iter().filter(|n| n.starts_with("ENV_")).count();
+            let shown: Vec<&str> = names.iter().copied().filter(|n| !n.starts_with("ENV_")).collect();
+            let suggestion = crate::validate::did_you_mean(name, &names);
+            let mut help = if let Some(var) = name.strip_prefix("ENV_") {
+                format!(
+                    "set `{var}` in the environment (in CI: `svconf check -e {var}=...`), or define it in `[supervisord] environment`"
+                )
+            } else {
+                format!(
+                    "available here: {}{}",
+                    shown.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                    if env_count > 0 { format!(" and {env_count} `ENV_*` variables") } else { String::new() }
+                )
+            };
+            if let Some(s) = suggestion {
+                help = format!("did you mean `{s}`? {help}");
+            }
+            diags.push(
+                Diagnostic::new(Code::UnknownVariable, format!("`%({name})` cannot be expanded in `{key_label}`"))
+                    .at(value.span_of(*start, *end), if name.starts_with("ENV_") { "environment variable is not set" } else { "unknown name" })
+                    .help(help)
+                    .supervisord(format!(
+                        "Format string {} for {} contains names ('{name}') which cannot be expanded",
+                        python::repr(&value.text),
+                        python::repr(key_label)
+                    )),
+            );
+        }
+        ExpandError::BadFormat { message, start, end } => {
+            diags.push(
+                Diagnostic::new(Code::BadFormat, format!("`{key_label}` is badly formatted: {message}"))
+                    .at(value.span_of(*start, *end), "not a valid `%` format")
+                    .help("write a literal percent sign as `%%`")
+                    .supervisord(format!(
+                        "Format string {} for {} is badly formatted: {message}",
+                        python::repr(&value.text),
+                        python::repr(key_label)
+                    )),
+            );
+        }
+    }
+}
+
+/// Simple `Vars` over owned pairs, in insertion order (Python dict semantics).
+#[derive(Debug, Clone, Default)]
+pub struct VarMap {
+    entries: IndexMap<String, VarValue>,
+}
+
+/// An owned variable value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VarValue {
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+}
+
+impl VarMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a string variable (keeping its position when it exists, as a dict does).
+    pub fn set(&mut self, k: &str, v: &str) {
+        if let Some(slot) = self.entries.get_mut(k) {
+            *slot = VarValue::Str(v.to_string());
+        } else {
+            self.entries.insert(k.to_string(), VarValue::Str(v.to_string()));
+        }
+    }
+
+    /// Sets an integer variable.
+    pub fn set_int(&mut self, k: &str, v: i64) {
+        if let Some(slot) = self.entries.get_mut(k) {
+            *slot = VarValue::Int(v);
+        } else {
+            self.entries.insert(k.to_string(), VarValue::Int(v));
+        }
+    }
+
+    /// `dict.update(other)`.
+    pub fn update(&mut self, other: &VarMap) {
+        for (k, v) in &other.entries {
+            if let Some(slot) = self.entries.get_mut(k) {
+                slot.clone_from(v);
+            } else {
+                self.entries.insert(k.clone(), v.clone());
+            }
+        }
+    }
+
+    /// Every name.
+    pub fn names(&self) -> Vec<String> {
+        self.entries.keys().cloned().collect()
+    }
+}
+
+impl expand::Vars for VarMap {
+    fn get(&self, name: &str) -> Option<expand::Value<'_>> {
+        self.entries.get(name).map(|v| match v {
+            VarValue::Str(s) => expand::Value::Str(s),
+            VarValue::Int(i) => expand::Value::Int(*i),
+        })
+    }
+
+    fn entries(&self) -> Vec<(String, expand::Value<'_>)> {
+        self.entries
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    match v {
+                        VarValue::Str(s) => expand::Value::Str(s),
+                        VarValue::Int(i) => expand::Value::Int(*i),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// Reads `root` and everything its `[include]` names.
+///
+/// `Err` only when the root file itself cannot be read: then svconf cannot run.
+pub fn resolve(
+    root: &Path,
+    env: &Env,
+    map: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Result<Tree, crate::Error> {
+    let root_abs = PathBuf::from(absolute(&env.cwd, &root.display().to_string()));
+    let (root_id, readable) = load(map, root, None, diags).map_err(|source| crate::Error::Read {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let here = root_abs
+        .parent()
+        .map_or_else(|| "/".to_string(), |p| p.display().to_string());
+    let mut tree = Tree {
+        root: root_id,
+        here: here.clone(),
+        root_path: root.display().to_string(),
+        ..Tree::default()
+    };
+    if !readable {
+        tree.rejected = true;
+        return Ok(tree);
+    }
+    let text = map.file(root_id).text.clone();
+    let parsed = syntax::parse(root_id, &text, diags);
+    tree.rejected |= parsed.rejected;
+    tree.merge(parsed.blocks, root_id);
+
+    if !tree.sections.contains_key("include") {
+        return Ok(tree);
+    }
+    tree.expand_here(&here);
+    let include_header = tree.sections.get("include").map(Section::header).unwrap_or_default();
+    let Some(files) = tree.get("include", "files").cloned() else {
+        tree.rejected = true;
+        diags.push(
+            Diagnostic::new(Code::IncludeWithoutFiles, "`[include]` has no `files` key")
+                .at(include_header, "section without `files`")
+                .help("add `files = conf.d/*.conf`, or remove the section")
+                .supervisord(".ini file has [include] section, but no files setting"),
+        );
+        return Ok(tree);
+    };
+    let mut vars = VarMap::new();
+    vars.set("here", &here);
+    vars.set("host_node_name", &env.hostname);
+    for (k, v) in &env.vars {
+        vars.set(&format!("ENV_{k}"), v);
+    }
+    let expanded = match expand::expand(&files.text, &vars) {
+        Ok(s) => s.into_owned(),
+        Err(e) => {
+            tree.rejected = true;
+            report_expand_error(&e, &files, "include.files", &vars.names(), diags);
+            return Ok(tree);
+        }
+    };
+    let base = root_abs.parent().map(Path::to_path_buf).unwrap_or_default();
+    for pattern in expanded.split(python::is_space).filter(|p| !p.is_empty()) {
+        let joined = if pattern.starts_with('/') {
+            pattern.to_string()
+        } else {
+            let b = base.display().to_string();
+            if b.ends_with('/') { format!("{b}{pattern}") } else { format!("{b}/{pattern}") }
+        };
+        let span = pattern_span(&files, &expanded, pattern);
+        let mut matches: Vec<String> = python::glob(&joined)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        if matches.is_empty() {
+            tree.warnings.push(format!("No file matches via include \"{joined}\""));
+            diags.push(
+                Diagnostic::new(Code::IncludeMatchesNothing, format!("`{pattern}` matches no file"))
+                    .at(span, format!("looked for `{joined}`"))
+                    .help("correct the pattern, or remove it if the files are optional"),
+            );
+            continue;
+        }
+        matches.sort();
+        for m in matches {
+            tree.included_files.push(m.clone());
+            let path = PathBuf::from(&m);
+            match load(map, &path, Some(span), diags) {
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::new(Code::UnreadableInclude, format!("cannot read included `{m}`: {e}"))
+                            .at(span, "matched here")
+                            .help("make the file readable, or narrow the pattern; supervisord skips it silently"),
+                    );
+                }
+                Ok((id, ok)) => {
+                    if !ok {
+                        tree.rejected = true;
+                        continue;
+                    }
+                    let text = map.file(id).text.clone();
+                    let parsed = syntax::parse(id, &text, diags);
+                    tree.rejected |= parsed.rejected;
+                    for b in parsed.blocks.iter().filter(|b| b.name == "include") {
+                        diags.push(
+                            Diagnostic::new(Code::NestedInclude, "`[include]` in an included file has no effect")
+                                .at(b.header, "ignored by supervisord")
+                                .help("list the pattern in the main file's `[include] files`"),
+                        );
+                    }
+                    tree.merge(parsed.blocks, id);
+                    let dir = PathBuf::from(absolute(&env.cwd, &m));
+                    let dir = dir.parent().map_or_else(|| "/".to_string(), |p| p.display().to_string());
+                    tree.expand_here(&dir);
+                }
+            }
+        }
+    }
+    Ok(tree)
+}
+
+/// The span of one pattern inside the `files` value (the whole value when the text
+/// was changed by expansion).
+fn pattern_span(files: &Value, expanded: &str, pattern: &str) -> Span {
+    if expanded == files.entry.value {
+        let base = pattern.as_ptr() as usize - expanded.as_ptr() as usize;
+        files.entry.span_of(base, base + pattern.len())
+    } else {
+        files.span()
+    }
+}

@@ -1,0 +1,272 @@
+//! The typed model of a supervisord configuration.
+//!
+//! [`Resolved`] is what supervisord 4.3.0 makes of a config once it has read it:
+//! groups in start order, every process with its name, command and settings filled
+//! in (`numprocs` expanded, defaults applied, `%(…)s` expanded). Its JSON form is the
+//! shape of the oracle document (`spec/supervisord-config.md` §0), so `svconf convert
+//! --to json` can be compared key for key with supervisord's own parser. Field
+//! names are supervisord's; no span leaks into this model or its schema.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// A whole resolved configuration.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct Resolved {
+    /// The `[supervisord]` section, typed, with defaults.
+    pub supervisord: Supervisord,
+    /// Process groups, sorted by (priority, name): the start order.
+    pub groups: Vec<Group>,
+    /// HTTP servers: every inet section, then every unix section.
+    pub http_servers: Vec<HttpServer>,
+    /// The server URL handed to children that do not set their own.
+    pub serverurl: Option<String>,
+    /// `[rpcinterface:x]` sections.
+    pub rpcinterfaces: Vec<RpcInterface>,
+    /// What supervisorctl makes of `[supervisorctl]` (null when absent).
+    pub supervisorctl: Option<Supervisorctl>,
+    /// Files read through `[include]`, in read order.
+    pub included_files: Vec<String>,
+    /// supervisord's own warnings, in its words.
+    pub warnings: Vec<String>,
+}
+
+/// `[supervisord]`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct Supervisord {
+    /// Directory to chdir to when daemonizing.
+    pub directory: Option<String>,
+    /// User to switch to.
+    pub user: Option<String>,
+    /// That user's uid, when known.
+    pub uid: Option<i64>,
+    /// umask, as an octal string.
+    pub umask: Option<String>,
+    /// Main log file.
+    pub logfile: String,
+    /// Rotation size.
+    pub logfile_maxbytes: i64,
+    /// Rotated files kept.
+    pub logfile_backups: i64,
+    /// Log level word.
+    pub loglevel: String,
+    /// Pid file.
+    pub pidfile: String,
+    /// Identifier.
+    pub identifier: String,
+    /// Stay in the foreground.
+    pub nodaemon: bool,
+    /// No log to stdout in the foreground.
+    pub silent: bool,
+    /// Directory for AUTO child logs.
+    pub childlogdir: String,
+    /// Keep AUTO logs at start.
+    pub nocleanup: bool,
+    /// Strip ANSI escapes from child logs.
+    pub strip_ansi: bool,
+    /// Minimum file descriptors.
+    pub minfds: i64,
+    /// Minimum processes.
+    pub minprocs: i64,
+    /// Environment given to every child.
+    pub environment: IndexMap<String, String>,
+}
+
+/// A process group.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct Group {
+    /// Group name.
+    pub name: String,
+    /// `program`, `group`, `eventlistener` or `fcgi-program`.
+    pub kind: String,
+    /// The section that made it.
+    pub section: String,
+    /// Start priority.
+    pub priority: i64,
+    /// An earlier group has the same name: the running daemon drops this one.
+    pub shadowed: bool,
+    /// Processes, in start order.
+    pub processes: Vec<Process>,
+    /// Event listener buffer size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buffer_size: Option<i64>,
+    /// Event listener subscriptions, sorted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+    /// Event listener result handler spec.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_handler: Option<String>,
+    /// FastCGI socket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub socket: Option<FcgiSocket>,
+}
+
+/// A FastCGI socket.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct FcgiSocket {
+    /// `unix:///path` or `tcp://host:port`.
+    pub url: String,
+    /// `unix` or `inet`.
+    pub family: String,
+    /// Unix socket path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// TCP host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// TCP port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// Unix socket mode (octal string).
+    pub mode: Option<String>,
+    /// Unix socket owner `[uid, gid]`.
+    pub owner: Option<(i64, i64)>,
+    /// Listen backlog.
+    pub backlog: Option<i64>,
+}
+
+/// A stop signal: its canonical name, or a number without a name.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Signal {
+    /// Name without `SIG` (`TERM`).
+    Name(String),
+    /// A number with no name (0).
+    Number(i64),
+}
+
+/// One process.
+#[allow(clippy::struct_excessive_bools)] // supervisord's settings are booleans
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct Process {
+    /// Process name.
+    pub name: String,
+    /// Section it came from.
+    pub section: String,
+    /// Command line, expanded, before splitting.
+    pub command: String,
+    /// Working directory.
+    pub directory: Option<String>,
+    /// umask (octal string).
+    pub umask: Option<String>,
+    /// Priority.
+    pub priority: i64,
+    /// Start with supervisord.
+    pub autostart: bool,
+    /// `true`, `false` or `unexpected`.
+    pub autorestart: String,
+    /// Seconds to count as started.
+    pub startsecs: i64,
+    /// Start attempts.
+    pub startretries: i64,
+    /// Expected exit codes.
+    pub exitcodes: Vec<i64>,
+    /// Stop signal.
+    pub stopsignal: Signal,
+    /// Seconds before SIGKILL.
+    pub stopwaitsecs: i64,
+    /// Signal the process group on stop.
+    pub stopasgroup: bool,
+    /// SIGKILL the process group.
+    pub killasgroup: bool,
+    /// User as configured.
+    pub user: Option<String>,
+    /// Its uid, when known.
+    pub uid: Option<i64>,
+    /// stderr into stdout.
+    pub redirect_stderr: bool,
+    /// `AUTO`, `NONE` or a path.
+    pub stdout_logfile: String,
+    /// Rotation size.
+    pub stdout_logfile_maxbytes: i64,
+    /// Rotated files kept.
+    pub stdout_logfile_backups: i64,
+    /// Capture mode buffer.
+    pub stdout_capture_maxbytes: i64,
+    /// Emit log events.
+    pub stdout_events_enabled: bool,
+    /// Also to syslog.
+    pub stdout_syslog: bool,
+    /// `AUTO`, `NONE` or a path.
+    pub stderr_logfile: String,
+    /// Rotation size.
+    pub stderr_logfile_maxbytes: i64,
+    /// Rotated files kept.
+    pub stderr_logfile_backups: i64,
+    /// Capture mode buffer.
+    pub stderr_capture_maxbytes: i64,
+    /// Emit log events.
+    pub stderr_events_enabled: bool,
+    /// Also to syslog.
+    pub stderr_syslog: bool,
+    /// Environment: `[supervisord]`'s with the program's on top.
+    pub environment: IndexMap<String, String>,
+    /// Server URL for this child (null: unset or AUTO).
+    pub serverurl: Option<String>,
+}
+
+/// An HTTP server section.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct HttpServer {
+    /// Section name.
+    pub section: String,
+    /// Text after `:` in the section name.
+    pub name: Option<String>,
+    /// `inet` or `unix`.
+    pub family: String,
+    /// Listen host (`""` = all interfaces).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Listen port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// Socket file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Socket mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chmod: Option<String>,
+    /// Socket owner `[uid, gid]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chown: Option<(i64, i64)>,
+    /// User name.
+    pub username: Option<String>,
+    /// Password (plain or `{SHA}`).
+    pub password: Option<String>,
+}
+
+/// An `[rpcinterface:x]`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+pub struct RpcInterface {
+    /// Name after `:`.
+    pub name: String,
+    /// Factory spec `module:attr`.
+    pub factory: String,
+    /// Extra keys, passed to the factory.
+    pub options: IndexMap<String, String>,
+}
+
+/// `[supervisorctl]`, or the error supervisorctl reports for it.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Supervisorctl {
+    /// Parsed settings.
+    Settings {
+        /// Server URL.
+        serverurl: String,
+        /// Prompt.
+        prompt: String,
+        /// User name.
+        username: Option<String>,
+        /// Password.
+        password: Option<String>,
+        /// History file.
+        history_file: Option<String>,
+    },
+    /// supervisorctl's error.
+    Error {
+        /// The message.
+        error: String,
+    },
+}

@@ -1,0 +1,1352 @@
+//! From the merged parser state to what supervisord runs: [`ir::Resolved`].
+//!
+//! This stage replays supervisord 4.3.0's `read_config`,
+//! `process_groups_from_parser`, `processes_from_section` and
+//! `server_configs_from_parser` in their order, with the same variables visible to
+//! each key, the same defaults and the same converters (see [`convert`]). Where
+//! supervisord stops at its first error, this stage reports the problem and goes on
+//! with the next key, so one run lists everything; a value that cannot be typed is
+//! reported once and left out.
+
+pub mod convert;
+
+use indexmap::IndexMap;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::env::{Env, absolute};
+use crate::expand::{self, Vars};
+use crate::include::{Tree, Value, VarMap, report_expand_error};
+use crate::ir;
+use crate::python;
+use crate::source::Span;
+use convert::{AutoRestart, LogFile};
+
+/// A lookup of variables: a base map under a local one (the local wins).
+struct Scope<'a> {
+    base: &'a VarMap,
+    local: &'a VarMap,
+}
+
+impl expand::Vars for Scope<'_> {
+    fn get(&self, name: &str) -> Option<expand::Value<'_>> {
+        self.local.get(name).or_else(|| self.base.get(name))
+    }
+
+    fn entries(&self) -> Vec<(String, expand::Value<'_>)> {
+        let mut out = self.base.entries();
+        for (k, v) in self.local.entries() {
+            if let Some(slot) = out.iter_mut().find(|(n, _)| *n == k) {
+                slot.1 = v;
+            } else {
+                out.push((k, v));
+            }
+        }
+        out
+    }
+}
+
+fn scope_names(s: &Scope<'_>) -> Vec<String> {
+    s.entries().into_iter().map(|(k, _)| k).collect()
+}
+
+/// What a conversion failure is reported as.
+#[derive(Clone, Copy)]
+enum Kind {
+    Bool,
+    Int,
+    Bytes,
+    Octal,
+    Signal,
+    ExitCodes,
+    AutoRestart,
+    LogLevel,
+    Environment,
+    Name,
+    Port,
+}
+
+impl Kind {
+    fn code(self) -> Code {
+        match self {
+            Kind::Bool => Code::InvalidBoolean,
+            Kind::Int => Code::InvalidInteger,
+            Kind::Bytes => Code::InvalidByteSize,
+            Kind::Octal => Code::InvalidOctal,
+            Kind::Signal => Code::InvalidSignal,
+            Kind::ExitCodes => Code::InvalidExitCodes,
+            Kind::AutoRestart => Code::InvalidAutorestart,
+            Kind::LogLevel => Code::InvalidLogLevel,
+            Kind::Environment => Code::InvalidEnvironment,
+            Kind::Name => Code::InvalidName,
+            Kind::Port => Code::InvalidPort,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Bool => "not a boolean",
+            Kind::Int => "not an integer",
+            Kind::Bytes => "not a byte size",
+            Kind::Octal => "not an octal number",
+            Kind::Signal => "not a signal",
+            Kind::ExitCodes => "not a list of exit codes",
+            Kind::AutoRestart => "not true, false or unexpected",
+            Kind::LogLevel => "not a log level",
+            Kind::Environment => "cannot be parsed",
+            Kind::Name => "invalid name",
+            Kind::Port => "invalid port",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Kind::Bool => "use one of `true`, `false` (or yes/no, on/off, 1/0)",
+            Kind::Int => "write a whole number such as `10`",
+            Kind::Bytes => "write a size such as `50MB`, `1024KB` or `0`",
+            Kind::Octal => "write an octal number such as `022`",
+            Kind::Signal => "use a signal name such as `TERM`, `INT`, `QUIT`, `KILL`, `HUP`, `USR1`, `USR2`",
+            Kind::ExitCodes => "write a comma-separated list of numbers 0..255, such as `0,2`",
+            Kind::AutoRestart => "use `true`, `false` or `unexpected`",
+            Kind::LogLevel => "use one of `critical`, `error`, `warn`, `info`, `debug`, `trace`, `blather`",
+            Kind::Environment => "write `KEY=\"value\",KEY2=\"value2\"`, quoting values that contain anything but letters, digits and `_/.+-():`",
+            Kind::Name => "remove spaces, `:` and `/` from the name",
+            Kind::Port => "write `port = 127.0.0.1:9001` (a port 1..65535)",
+        }
+    }
+}
+
+/// Lowers the merged state. Findings go to `diags`; the result is the best
+/// resolution possible (values that failed are left at their defaults).
+pub fn lower(tree: &Tree, env: &Env, options: &crate::Options, diags: &mut Diagnostics) -> ir::Resolved {
+    let mut l = Lowerer { tree, env, fragment: options.fragment, diags, warnings: tree.warnings.clone(), environ: VarMap::new() };
+    for (k, v) in &env.vars {
+        l.environ.set(&format!("ENV_{k}"), v);
+    }
+    l.run()
+}
+
+struct Lowerer<'a> {
+    tree: &'a Tree,
+    env: &'a Env,
+    fragment: bool,
+    diags: &'a mut Diagnostics,
+    warnings: Vec<String>,
+    /// `environ_expansions`: ENV_* of the process, later extended by `[supervisord] environment`.
+    environ: VarMap,
+}
+
+impl Lowerer<'_> {
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// `saneget`: the value of `key` in `section` (or `[DEFAULT]`), expanded with the
+    /// environment plus `local`. `Ok(None)` when absent; `Err(())` when expansion failed
+    /// (already reported).
+    fn get(&mut self, section: &str, key: &str, local: &VarMap) -> Result<Option<(String, Value)>, ()> {
+        self.get_with(section, key, local, true)
+    }
+
+    fn get_with(
+        &mut self,
+        section: &str,
+        key: &str,
+        local: &VarMap,
+        do_expand: bool,
+    ) -> Result<Option<(String, Value)>, ()> {
+        let Some(v) = self.tree.get(section, key) else { return Ok(None) };
+        let v = v.clone();
+        if !do_expand {
+            return Ok(Some((v.text.clone(), v)));
+        }
+        let scope = Scope { base: &self.environ, local };
+        match expand::expand(&v.text, &scope) {
+            Ok(s) => Ok(Some((s.into_owned(), v))),
+            Err(e) => {
+                let names = scope_names(&scope);
+                report_expand_error(&e, &v, &format!("{section}.{key}"), &names, self.diags);
+                Err(())
+            }
+        }
+    }
+
+    /// Expands `text` (which came from `value`) once more, as supervisord's bare `expand()`.
+    fn expand_again(&mut self, text: &str, value: &Value, label: &str, scope: &Scope<'_>) -> Result<String, ()> {
+        match expand::expand(text, scope) {
+            Ok(s) => Ok(s.into_owned()),
+            Err(e) => {
+                let names = scope_names(scope);
+                // positions refer to the once-expanded text: point at the whole value unless unchanged
+                let mut shown = value.clone();
+                shown.text = text.to_string();
+                report_expand_error(&e, &shown, label, &names, self.diags);
+                Err(())
+            }
+        }
+    }
+
+    /// Converts a value, reporting a failure on it.
+    fn conv<T>(
+        &mut self,
+        section: &str,
+        key: &str,
+        got: Option<(String, Value)>,
+        default: &str,
+        kind: Kind,
+        f: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match got {
+            None => f(default).ok(),
+            Some((text, v)) => match f(&text) {
+                Ok(t) => Some(t),
+                Err(msg) => {
+                    self.report_conv(section, key, &v, kind, &msg);
+                    None
+                }
+            },
+        }
+    }
+
+    fn report_conv(&mut self, section: &str, key: &str, v: &Value, kind: Kind, msg: &str) {
+        let d = Diagnostic::new(kind.code(), format!("`{key}` in `[{section}]`: {msg}"))
+            .at(v.span(), kind.label())
+            .help(kind.help())
+            .supervisord(msg.to_string());
+        self.error(d);
+    }
+
+    /// get + convert in one step, with a default for absent keys.
+    fn typed<T>(
+        &mut self,
+        section: &str,
+        key: &str,
+        local: &VarMap,
+        default: &str,
+        kind: Kind,
+        f: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let got = self.get(section, key, local).ok()?;
+        self.conv(section, key, got, default, kind, f)
+    }
+
+    fn run(&mut self) -> ir::Resolved {
+        let tree = self.tree;
+        if !tree.sections.contains_key("supervisord") && !self.fragment {
+            let root = tree.root;
+            self.error(
+                Diagnostic::new(Code::MissingSupervisordSection, "no `[supervisord]` section")
+                    .at(Span::new(root, 0, 0), "this file has no `[supervisord]`")
+                    .help("add a `[supervisord]` section, or check a conf.d fragment on its own with `svconf check --fragment`")
+                    .supervisord(".ini file does not include supervisord section"),
+            );
+        }
+        let supervisord = self.supervisord();
+        let rpcinterfaces = self.rpcinterfaces();
+        let mut groups = self.groups();
+        for g in &mut groups {
+            for p in &mut g.processes {
+                let mut env = supervisord.environment.clone();
+                for (k, v) in std::mem::take(&mut p.environment) {
+                    env.insert(k, v);
+                }
+                p.environment = env;
+            }
+        }
+        let http_servers = self.servers();
+        let uid = supervisord.user.as_deref().and_then(|u| self.lookup_user(u, "supervisord", "user"));
+        let mut supervisord = supervisord;
+        supervisord.uid = uid;
+        let serverurl = http_servers
+            .iter()
+            .find(|s| s.family == "unix")
+            .and_then(|s| s.file.as_ref().map(|f| format!("unix://{f}")))
+            .or_else(|| {
+                http_servers.iter().rev().find(|s| s.family == "inet").map(|s| {
+                    let host = s.host.as_deref().filter(|h| !h.is_empty()).unwrap_or("localhost");
+                    format!("http://{host}:{}", s.port.unwrap_or(0))
+                })
+            });
+        let supervisorctl = self.supervisorctl();
+        ir::Resolved {
+            supervisord,
+            groups,
+            http_servers,
+            serverurl,
+            rpcinterfaces,
+            supervisorctl,
+            included_files: tree.included_files.clone(),
+            warnings: std::mem::take(&mut self.warnings),
+        }
+    }
+
+    fn here_vars(&self) -> VarMap {
+        let mut m = VarMap::new();
+        m.set("here", &self.tree.here);
+        m
+    }
+
+    fn expanduser(&self, p: &str) -> String {
+        python::expanduser(p, self.env.home())
+    }
+
+    /// `existing_dirpath` / `existing_directory`: `~` expanded always; existence only with `--host`.
+    fn check_dir(&mut self, path: &str, whole: bool, v: Option<&Value>, what: &str) {
+        if !self.env.host_checks {
+            return;
+        }
+        let dir = if whole {
+            path.to_string()
+        } else {
+            match path.rfind('/') {
+                Some(0) => "/".to_string(),
+                Some(i) => path[..i].to_string(),
+                None => return,
+            }
+        };
+        if !std::path::Path::new(&dir).is_dir() {
+            let msg = if whole {
+                format!("{path} is not an existing directory")
+            } else {
+                format!("The directory named as part of the path {path} does not exist")
+            };
+            let mut d = Diagnostic::new(Code::MissingDirectory, format!("{what}: directory `{dir}` does not exist on this host"))
+                .help("create the directory, or correct the path")
+                .supervisord(msg);
+            if let Some(v) = v {
+                d = d.at(v.span(), "directory missing");
+            }
+            self.error(d);
+        }
+    }
+
+    fn supervisord(&mut self) -> ir::Supervisord {
+        let s = "supervisord";
+        let h = self.here_vars();
+        let minfds = self.typed(s, "minfds", &h, "1024", Kind::Int, convert::integer).unwrap_or(1024);
+        let minprocs = self.typed(s, "minprocs", &h, "200", Kind::Int, convert::integer).unwrap_or(200);
+        let directory = match self.get(s, "directory", &h) {
+            Ok(Some((t, v))) => {
+                let p = self.expanduser(&t);
+                self.check_dir(&p, true, Some(&v), "`[supervisord] directory`");
+                Some(p)
+            }
+            _ => None,
+        };
+        let user = self.get(s, "user", &h).ok().flatten().map(|(t, _)| t);
+        let umask = self.typed(s, "umask", &h, "022", Kind::Octal, convert::octal_type).unwrap_or(0o22);
+        let logfile = self.path_key(s, "logfile", &h, "supervisord.log");
+        let logfile_maxbytes = self.typed(s, "logfile_maxbytes", &h, "50MB", Kind::Bytes, convert::byte_size).unwrap_or(52_428_800);
+        let logfile_backups = self.typed(s, "logfile_backups", &h, "10", Kind::Int, convert::integer).unwrap_or(10);
+        let loglevel = self.typed(s, "loglevel", &h, "info", Kind::LogLevel, convert::logging_level).unwrap_or("info");
+        let pidfile = self.path_key(s, "pidfile", &h, "supervisord.pid");
+        let identifier = self.get(s, "identifier", &h).ok().flatten().map_or_else(|| "supervisor".to_string(), |(t, _)| t);
+        let nodaemon = self.typed(s, "nodaemon", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
+        let silent = self.typed(s, "silent", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
+        let childlogdir = match self.get(s, "childlogdir", &h) {
+            Ok(Some((t, v))) => {
+                let p = self.expanduser(&t);
+                self.check_dir(&p, true, Some(&v), "`childlogdir`");
+                p
+            }
+            _ => self.env.temp_dir(),
+        };
+        let nocleanup = self.typed(s, "nocleanup", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
+        let strip_ansi = self.typed(s, "strip_ansi", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
+        let mut environment = IndexMap::new();
+        if let Ok(Some((once, v))) = self.get(s, "environment", &h) {
+            let mut second = VarMap::new();
+            second.set("here", &self.tree.here);
+            second.set("host_node_name", &self.env.hostname);
+            let base = self.environ.clone();
+            let scope = Scope { base: &base, local: &second };
+            if let Ok(twice) = self.expand_again(&once, &v, "environment", &scope) {
+                match convert::dict_of_key_value_pairs(&twice) {
+                    Ok(pairs) => {
+                        for (k, val) in pairs {
+                            environment.insert(k, val);
+                        }
+                    }
+                    Err(msg) => self.report_conv(s, "environment", &v, Kind::Environment, &msg),
+                }
+            }
+        }
+        for (k, v) in &environment {
+            self.environ.set(&format!("ENV_{k}"), v);
+        }
+        ir::Supervisord {
+            directory,
+            user,
+            uid: None,
+            umask: Some(octal(umask)),
+            logfile,
+            logfile_maxbytes,
+            logfile_backups,
+            loglevel: loglevel.to_string(),
+            pidfile,
+            identifier,
+            nodaemon,
+            silent,
+            childlogdir,
+            nocleanup,
+            strip_ansi,
+            minfds,
+            minprocs,
+            environment,
+        }
+    }
+
+    /// A path key checked with `existing_dirpath`.
+    fn path_key(&mut self, s: &str, key: &str, h: &VarMap, default: &str) -> String {
+        match self.get(s, key, h) {
+            Ok(Some((t, v))) => {
+                let p = self.expanduser(&t);
+                self.check_dir(&p, false, Some(&v), &format!("`{key}`"));
+                p
+            }
+            _ => default.to_string(),
+        }
+    }
+
+    fn rpcinterfaces(&mut self) -> Vec<ir::RpcInterface> {
+        const FACTORY: &str = "supervisor.rpcinterface_factory";
+        let mut out = Vec::new();
+        let empty = VarMap::new();
+        let names: Vec<String> = self.tree.sections.keys().filter(|k| k.starts_with("rpcinterface:")).cloned().collect();
+        for section in names {
+            let name = section.split_once(':').map_or("", |x| x.1).to_string();
+            let factory = match self.get(&section, FACTORY, &empty) {
+                Ok(Some((t, _))) => t,
+                Ok(None) => {
+                    let header = self.tree.sections.get(&section).map(crate::include::Section::header).unwrap_or_default();
+                    self.error(
+                        Diagnostic::new(Code::MissingFactory, format!("`[{section}]` has no `{FACTORY}`"))
+                            .at(header, "no factory")
+                            .help(format!("add `{FACTORY} = supervisor.rpcinterface:make_main_rpcinterface`"))
+                            .supervisord(format!("section [{section}] does not specify a {FACTORY}")),
+                    );
+                    continue;
+                }
+                Err(()) => continue,
+            };
+            let mut options = IndexMap::new();
+            for k in self.tree.options(&section).into_iter().map(str::to_string).collect::<Vec<_>>() {
+                if k != FACTORY {
+                    if let Ok(Some((t, _))) = self.get(&section, &k, &empty) {
+                        options.insert(k, t);
+                    }
+                }
+            }
+            out.push(ir::RpcInterface { name, factory, options });
+        }
+        out
+    }
+
+    fn section_header(&self, section: &str) -> Span {
+        self.tree.sections.get(section).map(crate::include::Section::header).unwrap_or_default()
+    }
+
+    fn name_check(&mut self, section: &str, raw: &str, span: Span) -> Option<String> {
+        match convert::process_or_group_name(raw) {
+            Ok(n) => Some(n),
+            Err(msg) => {
+                self.error(
+                    Diagnostic::new(Code::InvalidName, format!("`{raw}` in `[{section}]` is not a valid name"))
+                        .at(span, Kind::Name.label())
+                        .help(Kind::Name.help())
+                        .supervisord(msg),
+                );
+                None
+            }
+        }
+    }
+
+    /// The span of the name part of a section header (after the first `:`).
+    fn suffix_span(&self, section: &str) -> Span {
+        let h = self.section_header(section);
+        match section.find(':') {
+            Some(i) => h.sub(i + 1, section.len()),
+            None => h,
+        }
+    }
+
+    fn groups(&mut self) -> Vec<ir::Group> {
+        let all: Vec<String> = self.tree.sections.keys().cloned().collect();
+        let mut groups: Vec<ir::Group> = Vec::new();
+        let mut exclude: Vec<String> = Vec::new();
+        let h = self.here_vars();
+
+        for section in all.iter().filter(|s| s.starts_with("group:")) {
+            let suffix = section.split_once(':').map_or("", |x| x.1);
+            let span = self.suffix_span(section);
+            let name = self.name_check(section, suffix, span);
+            let programs = match self.get(section, "programs", &h) {
+                Ok(Some((t, v))) => Some((convert::list_of_strings(&t), v)),
+                _ => None,
+            };
+            let priority = self.typed(section, "priority", &h, "999", Kind::Int, convert::integer).unwrap_or(999);
+            let mut processes = Vec::new();
+            if let Some((programs, v)) = programs {
+                for program in programs {
+                    let ps = format!("program:{program}");
+                    let fs = format!("fcgi-program:{program}");
+                    let has_p = all.contains(&ps);
+                    let has_f = all.contains(&fs);
+                    let pos = v.text.find(program.as_str()).filter(|_| !program.is_empty());
+                    let span = pos.map_or(v.span(), |p| v.span_of(p, p + program.len()));
+                    if !has_p && !has_f {
+                        let known: Vec<&str> = all
+                            .iter()
+                            .filter_map(|s| s.strip_prefix("program:").or_else(|| s.strip_prefix("fcgi-program:")))
+                            .collect();
+                        let mut help = format!("add a `[program:{program}]` section, or remove `{program}` from `programs`");
+                        if let Some(s) = crate::validate::did_you_mean(&program, &known) {
+                            help = format!("did you mean `{s}`? {help}");
+                        }
+                        self.error(
+                            Diagnostic::new(Code::UnknownGroupMember, format!("`[{section}]` lists unknown program `{program}`"))
+                                .at(span, "no such program")
+                                .help(help)
+                                .supervisord(format!("[{section}] names unknown program or fcgi-program {program}")),
+                        );
+                        continue;
+                    }
+                    if has_p && has_f {
+                        self.error(
+                            Diagnostic::new(Code::AmbiguousGroupMember, format!("`{program}` in `[{section}]` is both a program and an fcgi-program"))
+                                .at(span, "ambiguous")
+                                .also(self.section_header(&ps), "a program")
+                                .also(self.section_header(&fs), "an fcgi-program")
+                                .help("rename one of the two sections")
+                                .supervisord(format!("[{section}] name {program} is ambiguous (exists as program and fcgi-program)")),
+                        );
+                        continue;
+                    }
+                    let member = if has_p { ps } else { fs };
+                    exclude.push(member.clone());
+                    if let Some(n) = &name {
+                        processes.extend(self.processes(&member, n));
+                    }
+                }
+            }
+            if let Some(name) = name {
+                groups.push(ir::Group {
+                    name,
+                    kind: "group".into(),
+                    section: section.clone(),
+                    priority,
+                    shadowed: false,
+                    processes,
+                    buffer_size: None,
+                    events: None,
+                    result_handler: None,
+                    socket: None,
+                });
+            }
+        }
+
+        for section in all.iter().filter(|s| s.starts_with("program:") && !exclude.contains(s)) {
+            let suffix = section.split_once(':').map_or("", |x| x.1);
+            let span = self.suffix_span(section);
+            let Some(name) = self.name_check(section, suffix, span) else { continue };
+            let priority = self.typed(section, "priority", &h, "999", Kind::Int, convert::integer).unwrap_or(999);
+            let processes = self.processes(section, &name);
+            groups.push(ir::Group {
+                name,
+                kind: "program".into(),
+                section: section.clone(),
+                priority,
+                shadowed: false,
+                processes,
+                buffer_size: None,
+                events: None,
+                result_handler: None,
+                socket: None,
+            });
+        }
+
+        for section in all.iter().filter(|s| s.starts_with("eventlistener:")) {
+            groups.extend(self.eventlistener(section, &h));
+        }
+
+        for section in all.iter().filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(s)) {
+            groups.extend(self.fcgi(section, &h));
+        }
+
+        // Python's stable sort on (priority, name)
+        groups.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));
+        let mut seen: Vec<String> = Vec::new();
+        for g in &mut groups {
+            if seen.contains(&g.name) {
+                g.shadowed = true;
+            } else {
+                seen.push(g.name.clone());
+            }
+        }
+        let shadowed: Vec<(String, String)> =
+            groups.iter().filter(|g| g.shadowed).map(|g| (g.name.clone(), g.section.clone())).collect();
+        for (name, section) in shadowed {
+            let first = groups.iter().find(|g| g.name == name && !g.shadowed).map(|g| g.section.clone()).unwrap_or_default();
+            let d = Diagnostic::new(Code::ShadowedGroup, format!("group `{name}` from `[{section}]` is ignored: `[{first}]` has the same name"))
+                .at(self.section_header(&section), "ignored by the running supervisord")
+                .also(self.section_header(&first), "this group wins")
+                .help("rename one of the sections");
+            self.error(d);
+        }
+        groups
+    }
+
+    fn eventlistener(&mut self, section: &str, h: &VarMap) -> Option<ir::Group> {
+        let pool_name = section.split_once(':').map_or("", |x| x.1).to_string();
+        let priority = self.typed(section, "priority", h, "-1", Kind::Int, convert::integer).unwrap_or(-1);
+        let buffer_size = match self.get(section, "buffer_size", h) {
+            Ok(got) => {
+                let v = got.as_ref().map(|g| g.1.clone());
+                let n = self.conv(section, "buffer_size", got, "10", Kind::Int, convert::integer);
+                if let Some(n) = n.filter(|n| *n < 1) {
+                    let span = v.map_or(self.section_header(section), |v| v.span());
+                    self.error(
+                        Diagnostic::new(Code::InvalidBufferSize, format!("`buffer_size` of `[{section}]` is {n}"))
+                            .at(span, "must be at least 1")
+                            .help("set `buffer_size` to 1 or more (default 10)")
+                            .supervisord(format!("[{section}] section sets invalid buffer_size ({n})")),
+                    );
+                }
+                n
+            }
+            Err(()) => None,
+        };
+        let result_handler = self
+            .get(section, "result_handler", h)
+            .ok()
+            .flatten()
+            .map_or_else(|| "supervisor.dispatchers:default_handler".to_string(), |(t, _)| t);
+        let mut events = Vec::new();
+        match self.get(section, "events", h) {
+            Ok(got) => {
+                let (text, v) = got.map_or((String::new(), None), |(t, v)| (t, Some(v)));
+                let mut names: Vec<String> = Vec::new();
+                for e in convert::list_of_strings(&text) {
+                    let up = e.to_uppercase();
+                    if !names.contains(&up) {
+                        names.push(up);
+                    }
+                }
+                if names.is_empty() {
+                    let span = v.as_ref().map_or(self.section_header(section), Value::span);
+                    self.error(
+                        Diagnostic::new(Code::MissingEvents, format!("`[{section}]` subscribes to no events"))
+                            .at(span, "`events` missing or empty")
+                            .help("add `events = PROCESS_STATE` (or the event types the listener handles)")
+                            .supervisord(format!("[{section}] section requires an \"events\" line")),
+                    );
+                }
+                for n in &names {
+                    if !convert::event_type(n) {
+                        let span = v.as_ref().map_or(self.section_header(section), |v| {
+                            let pos = v.text.to_uppercase().find(n.as_str()).filter(|_| !n.is_empty());
+                            pos.map_or(v.span(), |p| v.span_of(p, p + n.len()))
+                        });
+                        self.error(
+                            Diagnostic::new(Code::UnknownEventType, format!("unknown event type `{n}` in `[{section}]`"))
+                                .at(span, "unknown event type")
+                                .help("use an event type such as `PROCESS_STATE`, `PROCESS_STATE_EXITED` or `TICK_60`")
+                                .supervisord(format!("Unknown event type {n} in [{section}] events")),
+                        );
+                    }
+                }
+                names.sort();
+                events = names;
+            }
+            Err(()) => {}
+        }
+        if let Ok(got) = self.get(section, "redirect_stderr", h) {
+            let v = got.as_ref().map(|g| g.1.clone());
+            if self.conv(section, "redirect_stderr", got, "false", Kind::Bool, convert::boolean) == Some(true) {
+                let span = v.map_or(self.section_header(section), |v| v.span());
+                self.error(
+                    Diagnostic::new(Code::ListenerRedirectStderr, format!("`redirect_stderr=true` in `[{section}]`"))
+                        .at(span, "not allowed for event listeners")
+                        .help("remove `redirect_stderr` and log stderr with `stderr_logfile`")
+                        .supervisord(format!("[{section}] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol")),
+                );
+            }
+        }
+        let processes = self.processes(section, &pool_name);
+        Some(ir::Group {
+            name: pool_name,
+            kind: "eventlistener".into(),
+            section: section.to_string(),
+            priority,
+            shadowed: false,
+            processes,
+            buffer_size: Some(buffer_size.unwrap_or(10)),
+            events: Some(events),
+            result_handler: Some(result_handler),
+            socket: None,
+        })
+    }
+
+    fn fcgi(&mut self, section: &str, h: &VarMap) -> Option<ir::Group> {
+        let suffix = section.split_once(':').map_or("", |x| x.1);
+        let span = self.suffix_span(section);
+        let program_name = self.name_check(section, suffix, span);
+        let priority = self.typed(section, "priority", h, "999", Kind::Int, convert::integer).unwrap_or(999);
+        let proc_uid = match self.get(section, "user", h) {
+            Ok(Some((t, _))) => self.lookup_user(&t, section, "user"),
+            _ => None,
+        };
+        let backlog = match self.get(section, "socket_backlog", h) {
+            Ok(Some((t, v))) => match convert::integer(&t) {
+                Ok(n) if (1..=65535).contains(&n) => Some(n),
+                Ok(n) => {
+                    self.socket_error(section, &v, &format!("Invalid socket_backlog value {n}"), "backlog must be 1..65535");
+                    None
+                }
+                Err(msg) => {
+                    self.report_conv(section, "socket_backlog", &v, Kind::Int, &msg);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let owner = match self.get(section, "socket_owner", h) {
+            Ok(Some((t, v))) => Some(self.user_group(&t, &v, "Invalid socket_owner value")),
+            _ => None,
+        };
+        let mode = match self.get(section, "socket_mode", h) {
+            Ok(Some((t, v))) => match convert::octal_type(&t) {
+                Ok(m) => Some(m),
+                Err(_) => {
+                    self.socket_error(section, &v, &format!("Invalid socket_mode value {t}"), "not an octal number");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let mut local = h.clone();
+        if let Some(n) = &program_name {
+            local.set("program_name", n);
+        }
+        let sock = match self.get(section, "socket", &local) {
+            Ok(Some((t, v))) if !t.is_empty() => Some((t, v)),
+            Ok(_) => {
+                let span = self.tree.get(section, "socket").map_or(self.section_header(section), Value::span);
+                self.error(
+                    Diagnostic::new(Code::MissingSocket, format!("`[{section}]` has no `socket`"))
+                        .at(span, "`socket` missing or empty")
+                        .help("add `socket = unix:///run/NAME.sock` or `socket = tcp://127.0.0.1:9000`")
+                        .supervisord(format!("[{section}] section requires a \"socket\" line")),
+                );
+                None
+            }
+            Err(()) => None,
+        };
+        let socket = sock.and_then(|(t, v)| self.fcgi_socket(section, &t, &v, proc_uid, owner.flatten(), mode, backlog));
+        let name = program_name?;
+        let processes = self.processes(section, &name);
+        Some(ir::Group {
+            name,
+            kind: "fcgi-program".into(),
+            section: section.to_string(),
+            priority,
+            shadowed: false,
+            processes,
+            buffer_size: None,
+            events: None,
+            result_handler: None,
+            socket,
+        })
+    }
+
+    fn socket_error(&mut self, section: &str, v: &Value, msg: &str, label: &str) {
+        self.error(
+            Diagnostic::new(Code::InvalidSocket, format!("`[{section}]`: {msg}"))
+                .at(v.span(), label.to_string())
+                .help("write `socket = unix:///absolute/path.sock` or `socket = tcp://host:port`")
+                .supervisord(format!("{msg} in [{section}] socket")),
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)] // mirrors supervisord's parse_fcgi_socket
+    fn fcgi_socket(
+        &mut self,
+        section: &str,
+        sock: &str,
+        v: &Value,
+        proc_uid: Option<i64>,
+        owner: Option<(i64, i64)>,
+        mode: Option<i64>,
+        backlog: Option<i64>,
+    ) -> Option<ir::FcgiSocket> {
+        if let Some(path) = sock.strip_prefix("unix://") {
+            if !path.starts_with('/') {
+                self.socket_error(section, v, &format!("('Unix socket path %s is not an absolute path', {})", python::repr(path)), "not an absolute path");
+                return None;
+            }
+            let path = python::normpath(&absolute(&self.env.cwd, &self.expanduser(path)));
+            let owner = owner.or_else(|| {
+                let me = i64::from(nix::unistd::getuid().as_raw());
+                proc_uid.filter(|u| *u != me).map(|u| (u, gid_for_uid(u)))
+            });
+            return Some(ir::FcgiSocket {
+                url: format!("unix://{path}"),
+                family: "unix".into(),
+                path: Some(path),
+                host: None,
+                port: None,
+                mode: Some(octal(mode.unwrap_or(0o700))),
+                owner,
+                backlog,
+            });
+        }
+        if owner.is_some() || mode.is_some() {
+            self.socket_error(section, v, "socket_owner and socket_mode params should only be used with a Unix domain socket", "not a unix socket");
+            return None;
+        }
+        if let Some(rest) = sock.strip_prefix("tcp://") {
+            let rest = rest.strip_suffix('\n').unwrap_or(rest);
+            if let Some((host, port)) = rest.rsplit_once(':') {
+                let host_ok = !host.is_empty() && !host.contains(':') && !host.chars().any(python::is_space);
+                let port_ok = !port.is_empty() && port.chars().all(char::is_numeric);
+                if host_ok && port_ok {
+                    return match convert::port_number(port) {
+                        Ok(p) => Some(ir::FcgiSocket {
+                            url: format!("tcp://{}:{p}", host.to_lowercase()),
+                            family: "inet".into(),
+                            path: None,
+                            host: Some(host.to_lowercase()),
+                            port: Some(i64::from(p)),
+                            mode: None,
+                            owner: None,
+                            backlog,
+                        }),
+                        Err(msg) => {
+                            self.socket_error(section, v, &msg, "port out of range");
+                            None
+                        }
+                    };
+                }
+            }
+        }
+        self.socket_error(section, v, &format!("('Bad socket format %s', {})", python::repr(sock)), "not `unix://PATH` or `tcp://HOST:PORT`");
+        None
+    }
+
+    /// `colon_separated_user_group`; lookups only with `--host`.
+    fn user_group(&mut self, text: &str, v: &Value, prefix: &str) -> Option<(i64, i64)> {
+        let (u, g) = match text.split_once(':') {
+            Some((u, g)) => (u, Some(g)),
+            None => (text, None),
+        };
+        if !self.env.host_checks {
+            return Some((python::int(u).unwrap_or(65534), g.map_or(-1, |g| python::int(g).unwrap_or(65534))));
+        }
+        let uid = lookup_uid(u);
+        let gid = match g {
+            None => Some(-1),
+            Some(g) => lookup_gid(g),
+        };
+        match (uid, gid) {
+            (Some(u), Some(g)) => Some((u, g)),
+            _ => {
+                self.error(
+                    Diagnostic::new(Code::InvalidOwner, format!("`{text}` is not an existing user[:group] on this host"))
+                        .at(v.span(), "unknown user or group")
+                        .help("create the account, or use one that exists")
+                        .supervisord(format!("{prefix} {text}")),
+                );
+                None
+            }
+        }
+    }
+
+    /// `name_to_uid`; an unknown user is a finding only with `--host`.
+    fn lookup_user(&mut self, name: &str, section: &str, key: &str) -> Option<i64> {
+        if let Some(uid) = lookup_uid(name) {
+            return Some(uid);
+        }
+        if self.env.host_checks {
+            let span = self.tree.get(section, key).map_or(self.section_header(section), Value::span);
+            let msg = if python::int(name).is_ok() { format!("Invalid user id {name}") } else { format!("Invalid user name {name}") };
+            self.error(
+                Diagnostic::new(Code::UnknownUser, format!("user `{name}` does not exist on this host"))
+                    .at(span, "unknown user")
+                    .help("create the user, or correct the name")
+                    .supervisord(msg),
+            );
+        }
+        None
+    }
+
+    fn processes(&mut self, section: &str, group_name: &str) -> Vec<ir::Process> {
+        let suffix = section.split_once(':').map_or("", |x| x.1);
+        let span = self.suffix_span(section);
+        let Some(program_name) = self.name_check(section, suffix, span) else { return Vec::new() };
+        let mut common = VarMap::new();
+        common.set("here", &self.tree.here);
+        common.set("program_name", &program_name);
+        common.set("host_node_name", &self.env.hostname);
+        common.set("group_name", group_name);
+        let c = &common;
+        let s = section;
+        let priority = self.typed(s, "priority", c, "999", Kind::Int, convert::integer);
+        let autostart = self.typed(s, "autostart", c, "true", Kind::Bool, convert::boolean);
+        let autorestart = self.typed(s, "autorestart", c, "unexpected", Kind::AutoRestart, convert::auto_restart);
+        let startsecs = self.typed(s, "startsecs", c, "1", Kind::Int, convert::integer);
+        let startretries = self.typed(s, "startretries", c, "3", Kind::Int, convert::integer);
+        let stopsignal = self.typed(s, "stopsignal", c, "TERM", Kind::Signal, convert::signal_number);
+        let stopwaitsecs = self.typed(s, "stopwaitsecs", c, "10", Kind::Int, convert::integer);
+        let stopasgroup = self.typed(s, "stopasgroup", c, "false", Kind::Bool, convert::boolean);
+        let sag_default = if stopasgroup == Some(true) { "true" } else { "false" };
+        let killasgroup = self.typed(s, "killasgroup", c, sag_default, Kind::Bool, convert::boolean);
+        let exitcodes = self.typed(s, "exitcodes", c, "0", Kind::ExitCodes, convert::list_of_exitcodes);
+        let redirect_stderr = self.typed(s, "redirect_stderr", c, "false", Kind::Bool, convert::boolean);
+        let numprocs = self.typed(s, "numprocs", c, "1", Kind::Int, convert::integer);
+        let numprocs_start = self.typed(s, "numprocs_start", c, "0", Kind::Int, convert::integer);
+        let environment_raw = self.get_with(s, "environment", c, false).ok().flatten();
+        let stdout_cmax = self.typed(s, "stdout_capture_maxbytes", c, "0", Kind::Bytes, convert::byte_size);
+        let stdout_events = self.typed(s, "stdout_events_enabled", c, "false", Kind::Bool, convert::boolean);
+        let stderr_cmax = self.typed(s, "stderr_capture_maxbytes", c, "0", Kind::Bytes, convert::byte_size);
+        let stderr_events = self.typed(s, "stderr_events_enabled", c, "false", Kind::Bool, convert::boolean);
+        let serverurl = match self.get(s, "serverurl", c) {
+            Ok(Some((t, _))) => {
+                if !t.is_empty() && python::strip(&t).to_uppercase() == "AUTO" { None } else { Some(t) }
+            }
+            _ => None,
+        };
+        let (user, uid) = match self.get(s, "user", c) {
+            Ok(Some((t, _))) => {
+                let uid = self.lookup_user(&t, s, "user");
+                (Some(t), uid)
+            }
+            _ => (None, None),
+        };
+        let umask = match self.get(s, "umask", c) {
+            Ok(Some((t, v))) => self.conv(s, "umask", Some((t, v)), "", Kind::Octal, convert::octal_type),
+            _ => None,
+        };
+        let pn_value = self.tree.get(s, "process_name").cloned();
+        let process_name_raw = pn_value.as_ref().map_or_else(|| "%(program_name)s".to_string(), |v| v.text.clone());
+        let pn_span = pn_value.as_ref().map_or(self.section_header(s), Value::span);
+        let process_name = self.name_check(s, &process_name_raw, pn_span);
+
+        let numprocs = numprocs.unwrap_or(1);
+        if numprocs > 1 {
+            if let Some(pn) = &process_name {
+                if !pn.contains("%(process_num)") {
+                    let np_span = self.tree.get(s, "numprocs").map_or(pn_span, Value::span);
+                    self.error(
+                        Diagnostic::new(Code::ProcessNumMissing, format!("`[{s}]` runs {numprocs} processes but `process_name` does not contain `%(process_num)`"))
+                            .at(pn_span, "every process would get this same name")
+                            .also(np_span, "numprocs set here")
+                            .help("add `%(process_num)02d` to `process_name`, e.g. `process_name=%(program_name)s_%(process_num)02d`")
+                            .supervisord("%(process_num) must be present within process_name when numprocs > 1"),
+                    );
+                }
+            }
+        }
+        if stopasgroup == Some(true) && killasgroup == Some(false) {
+            let span = self.tree.get(s, "killasgroup").map_or(self.section_header(s), Value::span);
+            let mut d = Diagnostic::new(Code::StopAsGroupWithoutKillAsGroup, format!("`[{s}]` sets `stopasgroup=true` and `killasgroup=false`"))
+                .at(span, "conflicts with stopasgroup")
+                .help("remove `killasgroup` (it follows `stopasgroup`) or set it to true")
+                .supervisord("Cannot set stopasgroup=true and killasgroup=false");
+            if let Some(v) = self.tree.get(s, "stopasgroup") {
+                d = d.also(v.span(), "stopasgroup set here");
+            }
+            self.error(d);
+        }
+
+        let start = numprocs_start.unwrap_or(0);
+        let mut out = Vec::new();
+        let mut local = common.clone();
+        let base = self.environ.clone();
+        for process_num in start..start.saturating_add(numprocs.max(0)) {
+            local.set_int("process_num", process_num);
+            local.set_int("numprocs", numprocs);
+            let mut environment = IndexMap::new();
+            if let Some((raw, v)) = &environment_raw {
+                let scope = Scope { base: &base, local: &local };
+                if let Ok(text) = self.expand_again(raw, v, "environment", &scope) {
+                    match convert::dict_of_key_value_pairs(&text) {
+                        Ok(pairs) => {
+                            for (k, val) in pairs {
+                                environment.insert(k, val);
+                            }
+                        }
+                        Err(msg) => self.report_conv(s, "environment", v, Kind::Environment, &msg),
+                    }
+                }
+            }
+            for (k, v) in &environment {
+                local.set(&format!("ENV_{k}"), v);
+            }
+            let scope_base = base.clone();
+            let directory = self.get_scoped(s, "directory", &scope_base, &local).map(|(t, _)| t);
+            let stdout = self.logfile(s, "stdout", &scope_base, &local);
+            let stderr = self.logfile(s, "stderr", &scope_base, &local);
+            let (mut stdout, mut stderr) = (stdout, stderr);
+            if redirect_stderr == Some(true) {
+                if !matches!(stderr.file, LogFile::Auto | LogFile::None) {
+                    self.warnings.push(format!("For [{s}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored"));
+                    if let Some(v) = self.tree.get(s, "stderr_logfile") {
+                        let d = Diagnostic::new(Code::RedirectedStderrLogfile, format!("`stderr_logfile` of `[{s}]` is ignored"))
+                            .at(v.span(), "ignored: stderr goes to the stdout log")
+                            .help("remove `stderr_logfile`, or set `redirect_stderr=false`");
+                        self.error(d);
+                    }
+                }
+                stderr.file = LogFile::None;
+            }
+            let command = match self.tree.get(s, "command") {
+                None => {
+                    self.error(
+                        Diagnostic::new(Code::MissingCommand, format!("`[{s}]` has no `command`"))
+                            .at(self.section_header(s), "program without a command")
+                            .help("add `command = /path/to/program --args`")
+                            .supervisord(format!("program section {s} does not specify a command")),
+                    );
+                    None
+                }
+                Some(_) => self.get_scoped(s, "command", &scope_base, &local).map(|(t, _)| t),
+            };
+            let name = match &process_name {
+                Some(pn) => {
+                    let scope = Scope { base: &scope_base, local: &local };
+                    match (&pn_value, expand::expand(pn, &scope)) {
+                        (_, Ok(n)) => Some(n.into_owned()),
+                        (Some(v), Err(e)) => {
+                            let names = scope_names(&scope);
+                            report_expand_error(&e, v, "process_name", &names, self.diags);
+                            None
+                        }
+                        (None, Err(_)) => None,
+                    }
+                }
+                None => None,
+            };
+            let (Some(command), Some(name)) = (command, name) else { continue };
+            out.push(ir::Process {
+                name,
+                section: s.to_string(),
+                command,
+                directory,
+                umask: umask.map(octal),
+                priority: priority.unwrap_or(999),
+                autostart: autostart.unwrap_or(true),
+                autorestart: match autorestart.unwrap_or(AutoRestart::Unexpected) {
+                    AutoRestart::True => "true",
+                    AutoRestart::False => "false",
+                    AutoRestart::Unexpected => "unexpected",
+                }
+                .into(),
+                startsecs: startsecs.unwrap_or(1),
+                startretries: startretries.unwrap_or(3),
+                exitcodes: exitcodes.clone().unwrap_or_else(|| vec![0]),
+                stopsignal: stopsignal.map_or(ir::Signal::Name("TERM".into()), |n| {
+                    convert::signal_name(n).map_or(ir::Signal::Number(i64::from(n)), |s| ir::Signal::Name(s.to_string()))
+                }),
+                stopwaitsecs: stopwaitsecs.unwrap_or(10),
+                stopasgroup: stopasgroup.unwrap_or(false),
+                killasgroup: killasgroup.unwrap_or(false),
+                user: user.clone(),
+                uid,
+                redirect_stderr: redirect_stderr.unwrap_or(false),
+                stdout_logfile: stdout.file.to_json(),
+                stdout_logfile_maxbytes: stdout.maxbytes,
+                stdout_logfile_backups: stdout.backups,
+                stdout_capture_maxbytes: stdout_cmax.unwrap_or(0),
+                stdout_events_enabled: stdout_events.unwrap_or(false),
+                stdout_syslog: stdout.syslog,
+                stderr_logfile: stderr.file.to_json(),
+                stderr_logfile_maxbytes: stderr.maxbytes,
+                stderr_logfile_backups: stderr.backups,
+                stderr_capture_maxbytes: stderr_cmax.unwrap_or(0),
+                stderr_events_enabled: stderr_events.unwrap_or(false),
+                stderr_syslog: stderr.syslog,
+                environment,
+                serverurl: serverurl.clone(),
+            });
+        }
+        out.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));
+        out
+    }
+
+    /// `get` with a base other than the live environ (per-process scopes).
+    fn get_scoped(&mut self, section: &str, key: &str, base: &VarMap, local: &VarMap) -> Option<(String, Value)> {
+        let v = self.tree.get(section, key)?.clone();
+        let scope = Scope { base, local };
+        match expand::expand(&v.text, &scope) {
+            Ok(t) => Some((t.into_owned(), v)),
+            Err(e) => {
+                let names = scope_names(&scope);
+                report_expand_error(&e, &v, &format!("{section}.{key}"), &names, self.diags);
+                None
+            }
+        }
+    }
+
+    fn logfile(&mut self, s: &str, channel: &str, base: &VarMap, local: &VarMap) -> LogSettings {
+        let lf_key = format!("{channel}_logfile");
+        let mut file = LogFile::Auto;
+        if self.tree.get(s, &lf_key).is_some() {
+            if let Some((once, v)) = self.get_scoped(s, &lf_key, base, local) {
+                let scope = Scope { base, local };
+                if let Ok(twice) = self.expand_again(&once, &v, &lf_key, &scope) {
+                    file = match convert::logfile_name(&twice) {
+                        LogFile::Path(p) => {
+                            let p = self.expanduser(&p);
+                            self.check_dir(&p, false, Some(&v), &format!("`{lf_key}`"));
+                            LogFile::Path(p)
+                        }
+                        other => other,
+                    };
+                }
+            }
+        }
+        let backups = self.typed_scoped(s, &format!("{channel}_logfile_backups"), base, local, "10", Kind::Int, convert::integer).unwrap_or(10);
+        let maxbytes = self.typed_scoped(s, &format!("{channel}_logfile_maxbytes"), base, local, "50MB", Kind::Bytes, convert::byte_size).unwrap_or(52_428_800);
+        let sy_key = format!("{channel}_syslog");
+        let mut syslog = self.typed_scoped(s, &sy_key, base, local, "false", Kind::Bool, convert::boolean).unwrap_or(false);
+        if matches!(file, LogFile::Syslog) {
+            self.warnings.push(format!(
+                "For [{s}], {lf_key}=syslog but this is deprecated and will be removed.  Use {sy_key}=true to enable syslog instead."
+            ));
+            if let Some(v) = self.tree.get(s, &lf_key) {
+                let d = Diagnostic::new(Code::DeprecatedSyslogLogfile, format!("`{lf_key}=syslog` is deprecated"))
+                    .at(v.span(), "deprecated")
+                    .help(format!("write `{sy_key}=true` and `{lf_key}=NONE` (or a file)"));
+                self.error(d);
+            }
+            file = LogFile::None;
+            syslog = true;
+        }
+        if matches!(file, LogFile::Auto) && maxbytes == 0 {
+            self.warnings.push(format!(
+                "For [{s}], AUTO logging used for {lf_key} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
+            ));
+            let span = self
+                .tree
+                .get(s, &format!("{channel}_logfile_maxbytes"))
+                .map_or(self.section_header(s), Value::span);
+            let d = Diagnostic::new(Code::AutoLogWithoutRollover, format!("AUTO `{lf_key}` of `[{s}]` has no size limit"))
+                .at(span, "0 disables rotation")
+                .help(format!("set `{channel}_logfile_maxbytes` above 0, or name a log file"));
+            self.error(d);
+        }
+        LogSettings { file, backups, maxbytes, syslog }
+    }
+
+    #[allow(clippy::too_many_arguments)] // a scoped twin of `typed`
+    fn typed_scoped<T>(
+        &mut self,
+        section: &str,
+        key: &str,
+        base: &VarMap,
+        local: &VarMap,
+        default: &str,
+        kind: Kind,
+        f: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        if self.tree.get(section, key).is_none() {
+            return f(default).ok();
+        }
+        let got = self.get_scoped(section, key, base, local)?;
+        self.conv(section, key, Some(got), default, kind, f)
+    }
+
+    fn servers(&mut self) -> Vec<ir::HttpServer> {
+        let mut out = Vec::new();
+        let empty = VarMap::new();
+        let sections: Vec<String> = self.tree.sections.keys().cloned().collect();
+        for section in sections.iter().filter(|s| s.starts_with("inet_http_server")) {
+            let name = section.split_once(':').map(|x| x.1.to_string());
+            let (username, password) = self.auth(section);
+            let port = match self.get(section, "port", &empty) {
+                Ok(Some((t, v))) => match convert::inet_address(&t) {
+                    Ok(hp) => Some(hp),
+                    Err(msg) => {
+                        self.report_conv(section, "port", &v, Kind::Port, &msg);
+                        None
+                    }
+                },
+                Ok(None) => {
+                    self.error(
+                        Diagnostic::new(Code::MissingServerAddress, format!("`[{section}]` has no `port`"))
+                            .at(self.section_header(section), "no port to listen on")
+                            .help("add `port = 127.0.0.1:9001`")
+                            .supervisord(format!("section [{section}] has no port value")),
+                    );
+                    None
+                }
+                Err(()) => None,
+            };
+            let (host, port) = port.map_or((String::new(), 0), |(h, p)| (h, i64::from(p)));
+            out.push(ir::HttpServer {
+                section: section.clone(),
+                name,
+                family: "inet".into(),
+                host: Some(host),
+                port: Some(port),
+                file: None,
+                chmod: None,
+                chown: None,
+                username,
+                password,
+            });
+        }
+        for section in sections.iter().filter(|s| s.starts_with("unix_http_server")) {
+            let name = section.split_once(':').map(|x| x.1.to_string());
+            let h = self.here_vars();
+            let file = match self.get(section, "file", &h) {
+                Ok(Some((t, _))) => Some(python::normpath(&absolute(&self.env.cwd, &self.expanduser(python::strip(&t))))),
+                Ok(None) => {
+                    self.error(
+                        Diagnostic::new(Code::MissingServerAddress, format!("`[{section}]` has no `file`"))
+                            .at(self.section_header(section), "no socket file")
+                            .help("add `file = /run/supervisor.sock`")
+                            .supervisord(format!("section [{section}] has no file value")),
+                    );
+                    None
+                }
+                Err(()) => None,
+            };
+            let (username, password) = self.auth(section);
+            let chown = match self.get(section, "chown", &empty) {
+                Ok(Some((t, v))) => self.user_group(&t, &v, "Invalid sockchown value"),
+                _ => Some((-1, -1)),
+            };
+            let chmod = match self.get(section, "chmod", &empty) {
+                Ok(Some((t, v))) => match convert::octal_type(&t) {
+                    Ok(m) => m,
+                    Err(_) => {
+                        self.report_conv(section, "chmod", &v, Kind::Octal, &format!("Invalid chmod value {t}"));
+                        0o700
+                    }
+                },
+                _ => 0o700,
+            };
+            out.push(ir::HttpServer {
+                section: section.clone(),
+                name,
+                family: "unix".into(),
+                host: None,
+                port: None,
+                file: Some(file.unwrap_or_default()),
+                chmod: Some(octal(chmod)),
+                chown,
+                username,
+                password,
+            });
+        }
+        out
+    }
+
+    fn auth(&mut self, section: &str) -> (Option<String>, Option<String>) {
+        let empty = VarMap::new();
+        let username = self.get(section, "username", &empty).ok().flatten().map(|x| x.0);
+        let password = self.get(section, "password", &empty).ok().flatten().map(|x| x.0);
+        if username.is_some() != password.is_some() {
+            let (present, missing) = if username.is_some() { ("username", "password") } else { ("password", "username") };
+            let span = self.tree.get(section, present).map_or(self.section_header(section), Value::span);
+            self.error(
+                Diagnostic::new(Code::IncompleteAuth, format!("`[{section}]` has a {present} but no {missing}"))
+                    .at(span, format!("{missing} missing"))
+                    .help(format!("add `{missing} = ...`, or remove `{present}`"))
+                    .supervisord(format!("Section [{section}] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified")),
+            );
+        }
+        (username, password)
+    }
+
+    /// supervisorctl reads only the main file, with its own environment.
+    fn supervisorctl(&mut self) -> Option<ir::Supervisorctl> {
+        let root = self.tree.root;
+        let in_root = self.tree.sections.get("supervisorctl").is_some_and(|s| s.file == root);
+        if !in_root {
+            return None;
+        }
+        // errors here are supervisorctl's, never supervisord's: collect them separately
+        let mut own = Diagnostics::new();
+        let saved = std::mem::replace(self.diags, own);
+        let environ_saved = std::mem::replace(&mut self.environ, {
+            let mut m = VarMap::new();
+            for (k, v) in &self.env.vars {
+                m.set(&format!("ENV_{k}"), v);
+            }
+            m
+        });
+        let s = "supervisorctl";
+        let h = self.here_vars();
+        let empty = VarMap::new();
+        let result = (|| {
+            let serverurl = self.get(s, "serverurl", &h).map_err(|()| ())?.map_or_else(|| "http://localhost:9001".to_string(), |x| x.0);
+            let serverurl = match serverurl.strip_prefix("unix://") {
+                Some(p) => format!("unix://{}", python::normpath(&absolute(&self.env.cwd, &self.expanduser(p)))),
+                None => serverurl,
+            };
+            let prompt = self.get(s, "prompt", &empty).map_err(|()| ())?.map_or_else(|| "supervisor".to_string(), |x| x.0);
+            let username = self.get(s, "username", &empty).map_err(|()| ())?.map(|x| x.0);
+            let password = self.get(s, "password", &empty).map_err(|()| ())?.map(|x| x.0);
+            let history = self.get(s, "history_file", &h).map_err(|()| ())?.map(|x| x.0);
+            let history_file = history
+                .filter(|h| !h.is_empty())
+                .map(|h| python::normpath(&absolute(&self.env.cwd, &self.expanduser(&h))));
+            Ok::<_, ()>(ir::Supervisorctl::Settings { serverurl, prompt, username, password, history_file })
+        })();
+        self.environ = environ_saved;
+        own = std::mem::replace(self.diags, saved);
+        match result {
+            Ok(r) => Some(r),
+            Err(()) => Some(ir::Supervisorctl::Error {
+                error: own.iter().next().and_then(|d| d.supervisord.clone()).unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+struct LogSettings {
+    file: LogFile,
+    backups: i64,
+    maxbytes: i64,
+    syslog: bool,
+}
+
+impl LogFile {
+    fn to_json(&self) -> String {
+        match self {
+            LogFile::Auto => "AUTO".into(),
+            LogFile::None => "NONE".into(),
+            LogFile::Syslog => "SYSLOG".into(),
+            LogFile::Path(p) => p.clone(),
+        }
+    }
+}
+
+/// supervisord's octal rendering: at least 3 digits, `-` for negatives.
+fn octal(v: i64) -> String {
+    if v >= 0 { format!("{v:03o}") } else { format!("-{:03o}", -v) }
+}
+
+fn lookup_uid(name: &str) -> Option<i64> {
+    if let Ok(n) = python::int(name) {
+        let uid = u32::try_from(n).ok()?;
+        return nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten().map(|_| n);
+    }
+    nix::unistd::User::from_name(name).ok().flatten().map(|u| i64::from(u.uid.as_raw()))
+}
+
+fn lookup_gid(name: &str) -> Option<i64> {
+    if let Ok(n) = python::int(name) {
+        let gid = u32::try_from(n).ok()?;
+        return nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid)).ok().flatten().map(|_| n);
+    }
+    nix::unistd::Group::from_name(name).ok().flatten().map(|g| i64::from(g.gid.as_raw()))
+}
+
+fn gid_for_uid(uid: i64) -> i64 {
+    u32::try_from(uid)
+        .ok()
+        .and_then(|u| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(u)).ok().flatten())
+        .map_or(uid, |u| i64::from(u.gid.as_raw()))
+}

@@ -1,0 +1,93 @@
+//! Checks beyond what supervisord itself refuses.
+//!
+//! Each rule is a function over the merged tree and the resolved config that pushes
+//! findings and never returns early, so one run shows every problem. The rules that
+//! supervisord enforces itself live in `lower`, where supervisord enforces them;
+//! this module holds the rest and the shared helpers they use.
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::include::Tree;
+use crate::ir;
+
+/// Runs every rule.
+pub fn validate(tree: &Tree, resolved: &ir::Resolved, diags: &mut Diagnostics) {
+    let _ = resolved;
+    duplicate_keys(tree, diags);
+}
+
+/// SV007 duplicate-key: a key set twice in one section; the later one wins.
+///
+/// ## What it checks
+/// The same key twice in a section, in one file or across included files.
+/// ## Why
+/// configparser keeps the last one silently: the first line is dead text that
+/// readers still believe.
+/// ## Fix
+/// Remove one of them.
+fn duplicate_keys(tree: &Tree, diags: &mut Diagnostics) {
+    for section in tree.sections.values() {
+        for (key, v) in &section.values {
+            if let Some(first) = v.earlier.first() {
+                diags.push(
+                    Diagnostic::new(Code::DuplicateKey, format!("`{key}` is set more than once in `[{}]`", section.name))
+                        .at(v.entry.key_span, "this one wins")
+                        .also(*first, "first set here, ignored")
+                        .help("remove the line that should not apply"),
+                );
+            }
+        }
+    }
+}
+
+/// The candidate closest to `word`, if any is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let w = word.to_lowercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        if *c == word {
+            continue;
+        }
+        let d = edit_distance(&w, &c.to_lowercase());
+        let limit = (w.chars().count().max(c.chars().count()) / 3).max(1);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Optimal-string-alignment distance (Levenshtein plus adjacent swaps).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names() {
+        assert_eq!(did_you_mean("ENV_APP_ROT", &["ENV_APP_ROOT", "here"]), Some("ENV_APP_ROOT"));
+        assert_eq!(did_you_mean("progam_name", &["program_name", "here"]), Some("program_name"));
+        assert_eq!(did_you_mean("xyz", &["program_name", "here"]), None);
+    }
+}

@@ -13,6 +13,10 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+
+/// Insertion-ordered map with a fast hasher (keys are config text, not attacker-chosen).
+pub type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::env::{Env, absolute};
@@ -35,12 +39,14 @@ pub struct Value {
     pub earlier: Vec<Span>,
     /// True when the value came from `[DEFAULT]`.
     pub from_default: bool,
+    /// True when `text` differs from what the file says (a `%(here)s` was rewritten).
+    pub rewritten: bool,
 }
 
 impl Value {
     /// The file span of `text[start..end]`; the whole value when the text was rewritten.
     pub fn span_of(&self, start: usize, end: usize) -> Span {
-        if self.text == self.entry.value {
+        if !self.rewritten {
             self.entry.span_of(start, end)
         } else {
             self.entry.value_span
@@ -63,7 +69,7 @@ pub struct Section {
     /// The file that introduced the section (supervisord names it in errors).
     pub file: FileId,
     /// Options, in first-definition order.
-    pub values: IndexMap<String, Value>,
+    pub values: Map<String, Value>,
 }
 
 impl Section {
@@ -83,9 +89,11 @@ pub struct Tree {
     /// The root path as given (supervisord names it in messages).
     pub root_path: String,
     /// Sections in order of first appearance, `[DEFAULT]` excluded.
-    pub sections: IndexMap<String, Section>,
+    pub sections: Map<String, Section>,
     /// `[DEFAULT]` options, inherited by every section.
-    pub defaults: IndexMap<String, Value>,
+    pub defaults: Map<String, Value>,
+    /// (section, key) of values that hold a literal `%(here)s` not yet rewritten.
+    pending_here: Vec<(String, String)>,
     /// Included files, as supervisord lists them (joined pattern matches, read order).
     pub included_files: Vec<String>,
     /// supervisord's own parse warnings so far, in its words.
@@ -97,10 +105,11 @@ pub struct Tree {
 impl Tree {
     /// `parser.get(section, key)`: the section's value, else `[DEFAULT]`'s.
     pub fn get(&self, section: &str, key: &str) -> Option<&Value> {
-        self.sections
-            .get(section)
-            .and_then(|s| s.values.get(key))
-            .or_else(|| self.defaults.get(key))
+        let found = self.sections.get(section).and_then(|s| s.values.get(key));
+        if found.is_none() && !self.defaults.is_empty() {
+            return self.defaults.get(key);
+        }
+        found
     }
 
     /// `parser.options(section)`: the section's keys plus `[DEFAULT]`'s.
@@ -127,19 +136,20 @@ impl Tree {
                     name: block.name.clone(),
                     headers: Vec::new(),
                     file,
-                    values: IndexMap::new(),
+                    values: Map::default(),
                 });
                 sec.headers.push(block.header);
                 &mut sec.values
             };
             for entry in block.entries {
-                let key = entry.key.clone();
-                let new = Value {
-                    text: entry.value.clone(),
-                    entry,
-                    earlier: Vec::new(),
-                    from_default: is_default,
-                };
+                let mut entry = entry;
+                let key = std::mem::take(&mut entry.key);
+                if !is_default && entry.value.contains("%(here)s") {
+                    self.pending_here.push((block.name.clone(), key.clone()));
+                }
+                // the text lives in `text`; the entry keeps only positions
+                let text = std::mem::take(&mut entry.value);
+                let new = Value { text, entry, earlier: Vec::new(), from_default: is_default, rewritten: false };
                 match target.get_mut(&key) {
                     Some(old) => {
                         let mut earlier = std::mem::take(&mut old.earlier);
@@ -158,16 +168,29 @@ impl Tree {
     /// items (defaults included, which are thereby copied into the section) becomes `here`.
     fn expand_here(&mut self, here: &str) {
         const HERE: &str = "%(here)s";
-        let defaults = self.defaults.clone();
-        for sec in self.sections.values_mut() {
-            for (k, d) in &defaults {
-                if !sec.values.contains_key(k) && d.text.contains(HERE) {
-                    sec.values.insert(k.clone(), d.clone());
+        // `items(section)` includes [DEFAULT]: such a value is copied into every section
+        let defaults: Vec<(String, Value)> = self
+            .defaults
+            .iter()
+            .filter(|(_, d)| d.text.contains(HERE))
+            .map(|(k, d)| (k.clone(), d.clone()))
+            .collect();
+        if !defaults.is_empty() {
+            for (name, sec) in &mut self.sections {
+                for (k, d) in &defaults {
+                    if !sec.values.contains_key(k) {
+                        sec.values.insert(k.clone(), d.clone());
+                        self.pending_here.push((name.clone(), k.clone()));
+                    }
                 }
             }
-            for v in sec.values.values_mut() {
+        }
+        // only values read since the last rewrite can still hold the literal
+        for (section, key) in std::mem::take(&mut self.pending_here) {
+            if let Some(v) = self.sections.get_mut(&section).and_then(|s| s.values.get_mut(&key)) {
                 if v.text.contains(HERE) {
                     v.text = v.text.replace(HERE, here);
+                    v.rewritten = true;
                 }
             }
         }
@@ -278,7 +301,7 @@ pub fn report_expand_error(
 /// Simple `Vars` over owned pairs, in insertion order (Python dict semantics).
 #[derive(Debug, Clone, Default)]
 pub struct VarMap {
-    entries: IndexMap<String, VarValue>,
+    entries: Map<String, VarValue>,
 }
 
 /// An owned variable value.
@@ -480,7 +503,7 @@ pub fn resolve(
 /// The span of one pattern inside the `files` value (the whole value when the text
 /// was changed by expansion).
 fn pattern_span(files: &Value, expanded: &str, pattern: &str) -> Span {
-    if expanded == files.entry.value {
+    if !files.rewritten && expanded == files.text {
         let base = pattern.as_ptr() as usize - expanded.as_ptr() as usize;
         files.entry.span_of(base, base + pattern.len())
     } else {

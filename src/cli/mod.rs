@@ -176,13 +176,21 @@ pub(crate) fn print_stdout(text: &str) -> Result<(), Error> {
 }
 
 /// Renders findings for a person or a program.
-pub(crate) fn render(compiled: &svconf::Compiled, _format: DiagFormat, _tty: bool) -> String {
-    let mut out = String::new();
-    for d in compiled.diagnostics.sorted() {
-        let pos = d.primary.as_ref().map(|l| svconf::diag::Position::of(&compiled.sources, l.span, None));
-        out.push_str(&format!("{}[{}] {} at {:?} | {:?}\n", d.severity, d.code, d.message, pos.map(|p| (p.file, p.line, p.column)), d.supervisord));
+pub(crate) fn render(compiled: &svconf::Compiled, format: DiagFormat, tty: bool) -> String {
+    let diags = compiled.diagnostics.sorted();
+    let cwd = std::env::current_dir().ok();
+    match format {
+        DiagFormat::Human => svconf::diag::render::human::render(
+            &compiled.sources,
+            &diags,
+            &svconf::diag::render::human::HumanOptions {
+                color: use_color(tty),
+                width: terminal_width(),
+                cwd,
+            },
+        ),
+        DiagFormat::Json => svconf::diag::render::json::render(&compiled.sources, &diags, cwd.as_deref()),
     }
-    out
 }
 
 fn terminal_width() -> usize {

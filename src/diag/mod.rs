@@ -6,7 +6,7 @@
 //! [`crate::Error`]).
 
 pub mod codes;
-// pub mod render; (pending)
+pub mod render;
 
 pub use codes::{Code, Severity};
 
@@ -97,6 +97,8 @@ impl Diagnostic {
 #[derive(Debug, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// (code, place or message) of every finding, to keep one of each.
+    seen: std::collections::HashSet<(Code, Option<Span>, String)>,
 }
 
 impl Diagnostics {
@@ -108,10 +110,9 @@ impl Diagnostics {
     /// Adds a finding. The same code at the same place is kept once: a template
     /// expanded for eight processes fails eight times, but it is one mistake.
     pub fn push(&mut self, d: Diagnostic) {
-        let dup = self.items.iter().any(|o| {
-            o.code == d.code && o.primary == d.primary && (o.primary.is_some() || o.message == d.message)
-        });
-        if !dup {
+        let place = d.primary.as_ref().map(|l| l.span);
+        let text = if place.is_some() { String::new() } else { d.message.clone() };
+        if self.seen.insert((d.code, place, text)) {
             self.items.push(d);
         }
     }

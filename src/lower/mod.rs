@@ -10,6 +10,8 @@
 
 pub mod convert;
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -135,7 +137,7 @@ struct Lowerer<'a> {
     environ: VarMap,
 }
 
-impl Lowerer<'_> {
+impl<'a> Lowerer<'a> {
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -143,7 +145,7 @@ impl Lowerer<'_> {
     /// `saneget`: the value of `key` in `section` (or `[DEFAULT]`), expanded with the
     /// environment plus `local`. `Ok(None)` when absent; `Err(())` when expansion failed
     /// (already reported).
-    fn get(&mut self, section: &str, key: &str, local: &VarMap) -> Result<Option<(String, Value)>, ()> {
+    fn get(&mut self, section: &str, key: &str, local: &VarMap) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
         self.get_with(section, key, local, true)
     }
 
@@ -153,18 +155,18 @@ impl Lowerer<'_> {
         key: &str,
         local: &VarMap,
         do_expand: bool,
-    ) -> Result<Option<(String, Value)>, ()> {
-        let Some(v) = self.tree.get(section, key) else { return Ok(None) };
-        let v = v.clone();
+    ) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
+        let tree: &'a Tree = self.tree;
+        let Some(v) = tree.get(section, key) else { return Ok(None) };
         if !do_expand {
-            return Ok(Some((v.text.clone(), v)));
+            return Ok(Some((Cow::Borrowed(v.text.as_str()), v)));
         }
         let scope = Scope { base: &self.environ, local };
         match expand::expand(&v.text, &scope) {
-            Ok(s) => Ok(Some((s.into_owned(), v))),
+            Ok(s) => Ok(Some((s, v))),
             Err(e) => {
                 let names = scope_names(&scope);
-                report_expand_error(&e, &v, &format!("{section}.{key}"), &names, self.diags);
+                report_expand_error(&e, v, &format!("{section}.{key}"), &names, self.diags);
                 Err(())
             }
         }
@@ -190,7 +192,7 @@ impl Lowerer<'_> {
         &mut self,
         section: &str,
         key: &str,
-        got: Option<(String, Value)>,
+        got: Option<(Cow<'_, str>, &Value)>,
         default: &str,
         kind: Kind,
         f: impl Fn(&str) -> Result<T, String>,
@@ -200,7 +202,7 @@ impl Lowerer<'_> {
             Some((text, v)) => match f(&text) {
                 Ok(t) => Some(t),
                 Err(msg) => {
-                    self.report_conv(section, key, &v, kind, &msg);
+                    self.report_conv(section, key, v, kind, &msg);
                     None
                 }
             },
@@ -332,14 +334,14 @@ impl Lowerer<'_> {
             }
             _ => None,
         };
-        let user = self.get(s, "user", &h).ok().flatten().map(|(t, _)| t);
+        let user = self.get(s, "user", &h).ok().flatten().map(|(t, _)| t.into_owned());
         let umask = self.typed(s, "umask", &h, "022", Kind::Octal, convert::octal_type).unwrap_or(0o22);
         let logfile = self.path_key(s, "logfile", &h, "supervisord.log");
         let logfile_maxbytes = self.typed(s, "logfile_maxbytes", &h, "50MB", Kind::Bytes, convert::byte_size).unwrap_or(52_428_800);
         let logfile_backups = self.typed(s, "logfile_backups", &h, "10", Kind::Int, convert::integer).unwrap_or(10);
         let loglevel = self.typed(s, "loglevel", &h, "info", Kind::LogLevel, convert::logging_level).unwrap_or("info");
         let pidfile = self.path_key(s, "pidfile", &h, "supervisord.pid");
-        let identifier = self.get(s, "identifier", &h).ok().flatten().map_or_else(|| "supervisor".to_string(), |(t, _)| t);
+        let identifier = self.get(s, "identifier", &h).ok().flatten().map_or_else(|| "supervisor".to_string(), |(t, _)| t.into_owned());
         let nodaemon = self.typed(s, "nodaemon", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
         let silent = self.typed(s, "silent", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
         let childlogdir = match self.get(s, "childlogdir", &h) {
@@ -415,7 +417,7 @@ impl Lowerer<'_> {
         for section in names {
             let name = section.split_once(':').map_or("", |x| x.1).to_string();
             let factory = match self.get(&section, FACTORY, &empty) {
-                Ok(Some((t, _))) => t,
+                Ok(Some((t, _))) => t.into_owned(),
                 Ok(None) => {
                     let header = self.tree.sections.get(&section).map(crate::include::Section::header).unwrap_or_default();
                     self.error(
@@ -432,7 +434,7 @@ impl Lowerer<'_> {
             for k in self.tree.options(&section).into_iter().map(str::to_string).collect::<Vec<_>>() {
                 if k != FACTORY {
                     if let Ok(Some((t, _))) = self.get(&section, &k, &empty) {
-                        options.insert(k, t);
+                        options.insert(k, t.into_owned());
                     }
                 }
             }
@@ -472,7 +474,7 @@ impl Lowerer<'_> {
     fn groups(&mut self) -> Vec<ir::Group> {
         let all: Vec<String> = self.tree.sections.keys().cloned().collect();
         let mut groups: Vec<ir::Group> = Vec::new();
-        let mut exclude: Vec<String> = Vec::new();
+        let mut exclude: std::collections::HashSet<String> = std::collections::HashSet::new();
         let h = self.here_vars();
 
         for section in all.iter().filter(|s| s.starts_with("group:")) {
@@ -489,8 +491,8 @@ impl Lowerer<'_> {
                 for program in programs {
                     let ps = format!("program:{program}");
                     let fs = format!("fcgi-program:{program}");
-                    let has_p = all.contains(&ps);
-                    let has_f = all.contains(&fs);
+                    let has_p = self.tree.sections.contains_key(&ps);
+                    let has_f = self.tree.sections.contains_key(&fs);
                     let pos = v.text.find(program.as_str()).filter(|_| !program.is_empty());
                     let span = pos.map_or(v.span(), |p| v.span_of(p, p + program.len()));
                     if !has_p && !has_f {
@@ -522,7 +524,7 @@ impl Lowerer<'_> {
                         continue;
                     }
                     let member = if has_p { ps } else { fs };
-                    exclude.push(member.clone());
+                    exclude.insert(member.clone());
                     if let Some(n) = &name {
                         processes.extend(self.processes(&member, n));
                     }
@@ -544,7 +546,7 @@ impl Lowerer<'_> {
             }
         }
 
-        for section in all.iter().filter(|s| s.starts_with("program:") && !exclude.contains(s)) {
+        for section in all.iter().filter(|s| s.starts_with("program:") && !exclude.contains(*s)) {
             let suffix = section.split_once(':').map_or("", |x| x.1);
             let span = self.suffix_span(section);
             let Some(name) = self.name_check(section, suffix, span) else { continue };
@@ -568,7 +570,7 @@ impl Lowerer<'_> {
             groups.extend(self.eventlistener(section, &h));
         }
 
-        for section in all.iter().filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(s)) {
+        for section in all.iter().filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(*s)) {
             groups.extend(self.fcgi(section, &h));
         }
 
@@ -600,7 +602,7 @@ impl Lowerer<'_> {
         let priority = self.typed(section, "priority", h, "-1", Kind::Int, convert::integer).unwrap_or(-1);
         let buffer_size = match self.get(section, "buffer_size", h) {
             Ok(got) => {
-                let v = got.as_ref().map(|g| g.1.clone());
+                let v = got.as_ref().map(|g| g.1);
                 let n = self.conv(section, "buffer_size", got, "10", Kind::Int, convert::integer);
                 if let Some(n) = n.filter(|n| *n < 1) {
                     let span = v.map_or(self.section_header(section), |v| v.span());
@@ -619,11 +621,11 @@ impl Lowerer<'_> {
             .get(section, "result_handler", h)
             .ok()
             .flatten()
-            .map_or_else(|| "supervisor.dispatchers:default_handler".to_string(), |(t, _)| t);
+            .map_or_else(|| "supervisor.dispatchers:default_handler".to_string(), |(t, _)| t.into_owned());
         let mut events = Vec::new();
         match self.get(section, "events", h) {
             Ok(got) => {
-                let (text, v) = got.map_or((String::new(), None), |(t, v)| (t, Some(v)));
+                let (text, v) = got.map_or((String::new(), None), |(t, v)| (t.into_owned(), Some(v)));
                 let mut names: Vec<String> = Vec::new();
                 for e in convert::list_of_strings(&text) {
                     let up = e.to_uppercase();
@@ -632,7 +634,7 @@ impl Lowerer<'_> {
                     }
                 }
                 if names.is_empty() {
-                    let span = v.as_ref().map_or(self.section_header(section), Value::span);
+                    let span = v.map_or(self.section_header(section), Value::span);
                     self.error(
                         Diagnostic::new(Code::MissingEvents, format!("`[{section}]` subscribes to no events"))
                             .at(span, "`events` missing or empty")
@@ -660,7 +662,7 @@ impl Lowerer<'_> {
             Err(()) => {}
         }
         if let Ok(got) = self.get(section, "redirect_stderr", h) {
-            let v = got.as_ref().map(|g| g.1.clone());
+            let v = got.as_ref().map(|g| g.1);
             if self.conv(section, "redirect_stderr", got, "false", Kind::Bool, convert::boolean) == Some(true) {
                 let span = v.map_or(self.section_header(section), |v| v.span());
                 self.error(
@@ -910,14 +912,14 @@ impl Lowerer<'_> {
         let stderr_events = self.typed(s, "stderr_events_enabled", c, "false", Kind::Bool, convert::boolean);
         let serverurl = match self.get(s, "serverurl", c) {
             Ok(Some((t, _))) => {
-                if !t.is_empty() && python::strip(&t).to_uppercase() == "AUTO" { None } else { Some(t) }
+                if !t.is_empty() && python::upper(python::strip(&t)) == "AUTO" { None } else { Some(t.into_owned()) }
             }
             _ => None,
         };
         let (user, uid) = match self.get(s, "user", c) {
             Ok(Some((t, _))) => {
                 let uid = self.lookup_user(&t, s, "user");
-                (Some(t), uid)
+                (Some(t.into_owned()), uid)
             }
             _ => (None, None),
         };
@@ -960,7 +962,9 @@ impl Lowerer<'_> {
         let start = numprocs_start.unwrap_or(0);
         let mut out = Vec::new();
         let mut local = common.clone();
-        let base = self.environ.clone();
+        // the environment does not change while processes are built: lend it out
+        let base = std::mem::take(&mut self.environ);
+        let mut env_memo: Option<(String, IndexMap<String, String>)> = None;
         for process_num in start..start.saturating_add(numprocs.max(0)) {
             local.set_int("process_num", process_num);
             local.set_int("numprocs", numprocs);
@@ -968,24 +972,32 @@ impl Lowerer<'_> {
             if let Some((raw, v)) = &environment_raw {
                 let scope = Scope { base: &base, local: &local };
                 if let Ok(text) = self.expand_again(raw, v, "environment", &scope) {
-                    match convert::dict_of_key_value_pairs(&text) {
-                        Ok(pairs) => {
-                            for (k, val) in pairs {
-                                environment.insert(k, val);
-                            }
+                    // most programs expand to the same text for every process: parse it once
+                    if env_memo.as_ref().is_some_and(|(t, _)| *t == text) {
+                        if let Some((_, e)) = &env_memo {
+                            environment.clone_from(e);
                         }
-                        Err(msg) => self.report_conv(s, "environment", v, Kind::Environment, &msg),
+                    } else {
+                        match convert::dict_of_key_value_pairs(&text) {
+                            Ok(pairs) => {
+                                for (k, val) in pairs {
+                                    environment.insert(k, val);
+                                }
+                                env_memo = Some((text, environment.clone()));
+                            }
+                            Err(msg) => self.report_conv(s, "environment", v, Kind::Environment, &msg),
+                        }
                     }
                 }
             }
             for (k, v) in &environment {
                 local.set(&format!("ENV_{k}"), v);
             }
-            let scope_base = base.clone();
-            let directory = self.get_scoped(s, "directory", &scope_base, &local).map(|(t, _)| t);
-            let stdout = self.logfile(s, "stdout", &scope_base, &local);
-            let stderr = self.logfile(s, "stderr", &scope_base, &local);
-            let (mut stdout, mut stderr) = (stdout, stderr);
+            let scope_base = &base;
+            let directory = self.get_scoped(s, "directory", scope_base, &local).map(|(t, _)| t.into_owned());
+            let stdout = self.logfile(s, "stdout", scope_base, &local);
+            let stderr = self.logfile(s, "stderr", scope_base, &local);
+            let mut stderr = stderr;
             if redirect_stderr == Some(true) {
                 if !matches!(stderr.file, LogFile::Auto | LogFile::None) {
                     self.warnings.push(format!("For [{s}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored"));
@@ -1008,11 +1020,11 @@ impl Lowerer<'_> {
                     );
                     None
                 }
-                Some(_) => self.get_scoped(s, "command", &scope_base, &local).map(|(t, _)| t),
+                Some(_) => self.get_scoped(s, "command", scope_base, &local).map(|(t, _)| t.into_owned()),
             };
             let name = match &process_name {
                 Some(pn) => {
-                    let scope = Scope { base: &scope_base, local: &local };
+                    let scope = Scope { base: scope_base, local: &local };
                     match (&pn_value, expand::expand(pn, &scope)) {
                         (_, Ok(n)) => Some(n.into_owned()),
                         (Some(v), Err(e)) => {
@@ -1068,31 +1080,37 @@ impl Lowerer<'_> {
                 serverurl: serverurl.clone(),
             });
         }
+        self.environ = base;
         out.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));
         out
     }
 
     /// `get` with a base other than the live environ (per-process scopes).
-    fn get_scoped(&mut self, section: &str, key: &str, base: &VarMap, local: &VarMap) -> Option<(String, Value)> {
-        let v = self.tree.get(section, key)?.clone();
+    fn get_scoped(&mut self, section: &str, key: &str, base: &VarMap, local: &VarMap) -> Option<(Cow<'a, str>, &'a Value)> {
+        let tree: &'a Tree = self.tree;
+        let v = tree.get(section, key)?;
         let scope = Scope { base, local };
         match expand::expand(&v.text, &scope) {
-            Ok(t) => Some((t.into_owned(), v)),
+            Ok(t) => Some((t, v)),
             Err(e) => {
                 let names = scope_names(&scope);
-                report_expand_error(&e, &v, &format!("{section}.{key}"), &names, self.diags);
+                report_expand_error(&e, v, &format!("{section}.{key}"), &names, self.diags);
                 None
             }
         }
     }
 
     fn logfile(&mut self, s: &str, channel: &str, base: &VarMap, local: &VarMap) -> LogSettings {
-        let lf_key = format!("{channel}_logfile");
+        let (lf_key, bu_key, mb_key, sy_key) = if channel == "stdout" {
+            ("stdout_logfile", "stdout_logfile_backups", "stdout_logfile_maxbytes", "stdout_syslog")
+        } else {
+            ("stderr_logfile", "stderr_logfile_backups", "stderr_logfile_maxbytes", "stderr_syslog")
+        };
         let mut file = LogFile::Auto;
-        if self.tree.get(s, &lf_key).is_some() {
-            if let Some((once, v)) = self.get_scoped(s, &lf_key, base, local) {
+        if self.tree.get(s, lf_key).is_some() {
+            if let Some((once, v)) = self.get_scoped(s, lf_key, base, local) {
                 let scope = Scope { base, local };
-                if let Ok(twice) = self.expand_again(&once, &v, &lf_key, &scope) {
+                if let Ok(twice) = self.expand_again(&once, v, lf_key, &scope) {
                     file = match convert::logfile_name(&twice) {
                         LogFile::Path(p) => {
                             let p = self.expanduser(&p);
@@ -1104,15 +1122,14 @@ impl Lowerer<'_> {
                 }
             }
         }
-        let backups = self.typed_scoped(s, &format!("{channel}_logfile_backups"), base, local, "10", Kind::Int, convert::integer).unwrap_or(10);
-        let maxbytes = self.typed_scoped(s, &format!("{channel}_logfile_maxbytes"), base, local, "50MB", Kind::Bytes, convert::byte_size).unwrap_or(52_428_800);
-        let sy_key = format!("{channel}_syslog");
-        let mut syslog = self.typed_scoped(s, &sy_key, base, local, "false", Kind::Bool, convert::boolean).unwrap_or(false);
+        let backups = self.typed_scoped(s, bu_key, base, local, "10", Kind::Int, convert::integer).unwrap_or(10);
+        let maxbytes = self.typed_scoped(s, mb_key, base, local, "50MB", Kind::Bytes, convert::byte_size).unwrap_or(52_428_800);
+        let mut syslog = self.typed_scoped(s, sy_key, base, local, "false", Kind::Bool, convert::boolean).unwrap_or(false);
         if matches!(file, LogFile::Syslog) {
             self.warnings.push(format!(
                 "For [{s}], {lf_key}=syslog but this is deprecated and will be removed.  Use {sy_key}=true to enable syslog instead."
             ));
-            if let Some(v) = self.tree.get(s, &lf_key) {
+            if let Some(v) = self.tree.get(s, lf_key) {
                 let d = Diagnostic::new(Code::DeprecatedSyslogLogfile, format!("`{lf_key}=syslog` is deprecated"))
                     .at(v.span(), "deprecated")
                     .help(format!("write `{sy_key}=true` and `{lf_key}=NONE` (or a file)"));
@@ -1127,7 +1144,7 @@ impl Lowerer<'_> {
             ));
             let span = self
                 .tree
-                .get(s, &format!("{channel}_logfile_maxbytes"))
+                .get(s, mb_key)
                 .map_or(self.section_header(s), Value::span);
             let d = Diagnostic::new(Code::AutoLogWithoutRollover, format!("AUTO `{lf_key}` of `[{s}]` has no size limit"))
                 .at(span, "0 disables rotation")
@@ -1244,8 +1261,8 @@ impl Lowerer<'_> {
 
     fn auth(&mut self, section: &str) -> (Option<String>, Option<String>) {
         let empty = VarMap::new();
-        let username = self.get(section, "username", &empty).ok().flatten().map(|x| x.0);
-        let password = self.get(section, "password", &empty).ok().flatten().map(|x| x.0);
+        let username = self.get(section, "username", &empty).ok().flatten().map(|x| x.0.into_owned());
+        let password = self.get(section, "password", &empty).ok().flatten().map(|x| x.0.into_owned());
         if username.is_some() != password.is_some() {
             let (present, missing) = if username.is_some() { ("username", "password") } else { ("password", "username") };
             let span = self.tree.get(section, present).map_or(self.section_header(section), Value::span);
@@ -1280,15 +1297,15 @@ impl Lowerer<'_> {
         let h = self.here_vars();
         let empty = VarMap::new();
         let result = (|| {
-            let serverurl = self.get(s, "serverurl", &h).map_err(|()| ())?.map_or_else(|| "http://localhost:9001".to_string(), |x| x.0);
+            let serverurl = self.get(s, "serverurl", &h).map_err(|()| ())?.map_or_else(|| "http://localhost:9001".to_string(), |x| x.0.into_owned());
             let serverurl = match serverurl.strip_prefix("unix://") {
                 Some(p) => format!("unix://{}", python::normpath(&absolute(&self.env.cwd, &self.expanduser(p)))),
                 None => serverurl,
             };
-            let prompt = self.get(s, "prompt", &empty).map_err(|()| ())?.map_or_else(|| "supervisor".to_string(), |x| x.0);
-            let username = self.get(s, "username", &empty).map_err(|()| ())?.map(|x| x.0);
-            let password = self.get(s, "password", &empty).map_err(|()| ())?.map(|x| x.0);
-            let history = self.get(s, "history_file", &h).map_err(|()| ())?.map(|x| x.0);
+            let prompt = self.get(s, "prompt", &empty).map_err(|()| ())?.map_or_else(|| "supervisor".to_string(), |x| x.0.into_owned());
+            let username = self.get(s, "username", &empty).map_err(|()| ())?.map(|x| x.0.into_owned());
+            let password = self.get(s, "password", &empty).map_err(|()| ())?.map(|x| x.0.into_owned());
+            let history = self.get(s, "history_file", &h).map_err(|()| ())?.map(|x| x.0.into_owned());
             let history_file = history
                 .filter(|h| !h.is_empty())
                 .map(|h| python::normpath(&absolute(&self.env.cwd, &self.expanduser(&h))));

@@ -105,13 +105,17 @@ pub struct Entry {
     pub value: String,
     /// From the first to the last character of the value (an empty span after the separator for `key=`).
     pub value_span: Span,
-    /// Where each line of the value came from.
+    /// Where each line of a multi-line value came from (empty for a one-line value,
+    /// which is `value_span` itself).
     pub pieces: Vec<Piece>,
 }
 
 impl Entry {
     /// The file span of `value[start..end]` (clamped to one piece).
     pub fn span_of(&self, start: usize, end: usize) -> Span {
+        if self.pieces.is_empty() {
+            return self.value_span.sub(start, end);
+        }
         let mut found = None;
         for p in &self.pieces {
             if p.at as usize <= start {
@@ -157,7 +161,7 @@ pub struct Parsed {
 /// (`\n`, `\r\n` and a lone `\r` all end a line).
 fn split_lines(text: &str) -> Vec<(usize, usize, usize)> {
     let bytes = text.as_bytes();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(bytes.len() / 24 + 1);
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -258,6 +262,7 @@ impl Builder<'_> {
             return;
         };
         let parts = std::mem::take(&mut self.parts);
+        let multi_line = parts.len() > 1;
         let mut value = String::new();
         let mut pieces = Vec::new();
         let mut first_start = None;
@@ -273,10 +278,12 @@ impl Builder<'_> {
                 if t > s {
                     last_end = Some(t);
                 }
-                pieces.push(Piece {
+                if multi_line {
+                    pieces.push(Piece {
                     at: u32::try_from(value.len()).unwrap_or(u32::MAX),
                     span: Span::new(self.file, s, t),
-                });
+                    });
+                }
                 value.push_str(self.text.get(s..t).unwrap_or(""));
             }
         }
@@ -295,7 +302,7 @@ impl Builder<'_> {
 
 /// Reads one file's text. Findings go to `diags`; the result is always usable.
 pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(text.len() / 24 + 1);
     let mut b = Builder {
         file,
         text,

@@ -98,6 +98,11 @@ impl Compiled {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.has_errors()
     }
+
+    /// The sections as written, typed where possible (built on demand: `check` does not need it).
+    pub fn declared(&self) -> ir::declared::Declared {
+        lower::declare::declare(&self.tree, &self.sources)
+    }
 }
 
 /// Reads, resolves, lowers and validates the config at `path`.

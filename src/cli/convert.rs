@@ -13,6 +13,8 @@ use super::{DiagFormat, EnvArgs};
 enum Target {
     /// The resolved document: what supervisord 4.3.0 makes of the config (the oracle's shape).
     Json,
+    /// The sections as written (merged across includes, not expanded), typed where possible, as JSON.
+    Declared,
 }
 
 /// Arguments of `svconf convert`.
@@ -36,6 +38,7 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode, Error> {
     }
     match args.to {
         Target::Json => super::print_stdout(&svconf::emit::json::render(&compiled.resolved))?,
+        Target::Declared => super::print_stdout(&svconf::emit::json::render_declared(&compiled.declared()))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -24,3 +24,10 @@ pub fn schema() -> String {
     out.push('\n');
     out
 }
+
+/// Pretty JSON of the declared level.
+pub fn render_declared(declared: &crate::ir::declared::Declared) -> String {
+    let mut out = serde_json::to_string_pretty(declared).unwrap_or_default();
+    out.push('\n');
+    out
+}

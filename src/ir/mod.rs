@@ -6,6 +6,12 @@
 //! shape of the oracle document (`spec/supervisord-config.md` §0), so `svconf convert
 //! --to json` can be compared key for key with supervisord's own parser. Field
 //! names are supervisord's; no span leaks into this model or its schema.
+//!
+//! [`declared::Declared`] is the other level: one entry per section as written,
+//! typed where no expansion is needed. [`keys`] lists every key supervisord reads.
+
+pub mod declared;
+pub mod keys;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;

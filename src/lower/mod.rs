@@ -9,6 +9,7 @@
 //! reported once and left out.
 
 pub mod convert;
+pub mod declare;
 
 use std::borrow::Cow;
 

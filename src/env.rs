@@ -24,7 +24,11 @@ pub struct Env {
 impl Env {
     /// The value of a variable; the last definition wins, as in a process environment.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.vars
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Sets a variable, replacing an earlier value in place.

@@ -46,10 +46,10 @@ pub struct Value {
 impl Value {
     /// The file span of `text[start..end]`; the whole value when the text was rewritten.
     pub fn span_of(&self, start: usize, end: usize) -> Span {
-        if !self.rewritten {
-            self.entry.span_of(start, end)
-        } else {
+        if self.rewritten {
             self.entry.value_span
+        } else {
+            self.entry.span_of(start, end)
         }
     }
 
@@ -100,6 +100,9 @@ pub struct Tree {
     pub warnings: Vec<String>,
     /// True when supervisord would stop while reading (syntax, encoding, include errors).
     pub rejected: bool,
+    /// The main file alone, as supervisorctl reads it (no includes, no `%(here)s` rewriting);
+    /// kept only when it has a `[supervisorctl]` section.
+    pub main_only: Option<Box<Tree>>,
 }
 
 impl Tree {
@@ -132,12 +135,15 @@ impl Tree {
             let target = if is_default {
                 &mut self.defaults
             } else {
-                let sec = self.sections.entry(block.name.clone()).or_insert_with(|| Section {
-                    name: block.name.clone(),
-                    headers: Vec::new(),
-                    file,
-                    values: Map::default(),
-                });
+                let sec = self
+                    .sections
+                    .entry(block.name.clone())
+                    .or_insert_with(|| Section {
+                        name: block.name.clone(),
+                        headers: Vec::new(),
+                        file,
+                        values: Map::default(),
+                    });
                 sec.headers.push(block.header);
                 &mut sec.values
             };
@@ -149,7 +155,13 @@ impl Tree {
                 }
                 // the text lives in `text`; the entry keeps only positions
                 let text = std::mem::take(&mut entry.value);
-                let new = Value { text, entry, earlier: Vec::new(), from_default: is_default, rewritten: false };
+                let new = Value {
+                    text,
+                    entry,
+                    earlier: Vec::new(),
+                    from_default: is_default,
+                    rewritten: false,
+                };
                 match target.get_mut(&key) {
                     Some(old) => {
                         let mut earlier = std::mem::take(&mut old.earlier);
@@ -187,7 +199,11 @@ impl Tree {
         }
         // only values read since the last rewrite can still hold the literal
         for (section, key) in std::mem::take(&mut self.pending_here) {
-            if let Some(v) = self.sections.get_mut(&section).and_then(|s| s.values.get_mut(&key)) {
+            if let Some(v) = self
+                .sections
+                .get_mut(&section)
+                .and_then(|s| s.values.get_mut(&key))
+            {
                 if v.text.contains(HERE) {
                     v.text = v.text.replace(HERE, here);
                     v.rewritten = true;
@@ -213,9 +229,16 @@ fn load(
         diags.push(
             Diagnostic::new(
                 Code::FileTooLarge,
-                format!("`{}` is {} bytes; svconf reads at most {MAX_FILE_BYTES}", path.display(), meta.len()),
+                format!(
+                    "`{}` is {} bytes; svconf reads at most {MAX_FILE_BYTES}",
+                    path.display(),
+                    meta.len()
+                ),
             )
-            .at(included_from.unwrap_or(Span::new(id, 0, 0)), "this file is too large")
+            .at(
+                included_from.unwrap_or(Span::new(id, 0, 0)),
+                "this file is too large",
+            )
             .help("check that the path names a supervisord config file"),
         );
         return Ok((id, false));
@@ -256,7 +279,11 @@ pub fn report_expand_error(
             let mut names: Vec<&str> = available.iter().map(String::as_str).collect();
             names.sort_unstable();
             let env_count = names.iter().filter(|n| n.starts_with("ENV_")).count();
-            let shown: Vec<&str> = names.iter().copied().filter(|n| !n.starts_with("ENV_")).collect();
+            let shown: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| !n.starts_with("ENV_"))
+                .collect();
             let suggestion = crate::validate::did_you_mean(name, &names);
             let mut help = if let Some(var) = name.strip_prefix("ENV_") {
                 format!(
@@ -265,34 +292,61 @@ pub fn report_expand_error(
             } else {
                 format!(
                     "available here: {}{}",
-                    shown.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
-                    if env_count > 0 { format!(" and {env_count} `ENV_*` variables") } else { String::new() }
+                    shown
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if env_count > 0 {
+                        format!(" and {env_count} `ENV_*` variables")
+                    } else {
+                        String::new()
+                    }
                 )
             };
             if let Some(s) = suggestion {
                 help = format!("did you mean `{s}`? {help}");
             }
             diags.push(
-                Diagnostic::new(Code::UnknownVariable, format!("`%({name})` cannot be expanded in `{key_label}`"))
-                    .at(value.span_of(*start, *end), if name.starts_with("ENV_") { "environment variable is not set" } else { "unknown name" })
-                    .help(help)
-                    .supervisord(format!(
-                        "Format string {} for {} contains names ('{name}') which cannot be expanded",
-                        python::repr(&value.text),
-                        python::repr(key_label)
-                    )),
+                Diagnostic::new(
+                    Code::UnknownVariable,
+                    format!("`%({name})` cannot be expanded in `{key_label}`"),
+                )
+                .at(
+                    value.span_of(*start, *end),
+                    if name.starts_with("ENV_") {
+                        "environment variable is not set"
+                    } else {
+                        "unknown name"
+                    },
+                )
+                .help(help)
+                .supervisord(format!(
+                    "Format string {} for {} contains names ({}) which cannot be expanded. Available names: {}",
+                    python::repr(&value.text),
+                    python::repr(key_label),
+                    python::repr(name),
+                    names.join(", ")
+                )),
             );
         }
-        ExpandError::BadFormat { message, start, end } => {
+        ExpandError::BadFormat {
+            message,
+            start,
+            end,
+        } => {
             diags.push(
-                Diagnostic::new(Code::BadFormat, format!("`{key_label}` is badly formatted: {message}"))
-                    .at(value.span_of(*start, *end), "not a valid `%` format")
-                    .help("write a literal percent sign as `%%`")
-                    .supervisord(format!(
-                        "Format string {} for {} is badly formatted: {message}",
-                        python::repr(&value.text),
-                        python::repr(key_label)
-                    )),
+                Diagnostic::new(
+                    Code::BadFormat,
+                    format!("`{key_label}` is badly formatted: {message}"),
+                )
+                .at(value.span_of(*start, *end), "not a valid `%` format")
+                .help("write a literal percent sign as `%%`")
+                .supervisord(format!(
+                    "Format string {} for {} is badly formatted: {message}",
+                    python::repr(&value.text),
+                    python::repr(key_label)
+                )),
             );
         }
     }
@@ -324,7 +378,8 @@ impl VarMap {
         if let Some(slot) = self.entries.get_mut(k) {
             *slot = VarValue::Str(v.to_string());
         } else {
-            self.entries.insert(k.to_string(), VarValue::Str(v.to_string()));
+            self.entries
+                .insert(k.to_string(), VarValue::Str(v.to_string()));
         }
     }
 
@@ -388,10 +443,11 @@ pub fn resolve(
     diags: &mut Diagnostics,
 ) -> Result<Tree, crate::Error> {
     let root_abs = PathBuf::from(absolute(&env.cwd, &root.display().to_string()));
-    let (root_id, readable) = load(map, root, None, diags).map_err(|source| crate::Error::Read {
-        path: root.to_path_buf(),
-        source,
-    })?;
+    let (root_id, readable) =
+        load(map, root, None, diags).map_err(|source| crate::Error::Read {
+            path: root.to_path_buf(),
+            source,
+        })?;
     let here = root_abs
         .parent()
         .map_or_else(|| "/".to_string(), |p| p.display().to_string());
@@ -408,13 +464,27 @@ pub fn resolve(
     let text = map.file(root_id).text.clone();
     let parsed = syntax::parse(root_id, &text, diags);
     tree.rejected |= parsed.rejected;
+    if parsed.blocks.iter().any(|b| b.name == "supervisorctl") {
+        let mut main_only = Tree {
+            root: root_id,
+            here: here.clone(),
+            root_path: tree.root_path.clone(),
+            ..Tree::default()
+        };
+        main_only.merge(parsed.blocks.clone(), root_id);
+        tree.main_only = Some(Box::new(main_only));
+    }
     tree.merge(parsed.blocks, root_id);
 
     if !tree.sections.contains_key("include") {
         return Ok(tree);
     }
     tree.expand_here(&here);
-    let include_header = tree.sections.get("include").map(Section::header).unwrap_or_default();
+    let include_header = tree
+        .sections
+        .get("include")
+        .map(Section::header)
+        .unwrap_or_default();
     let Some(files) = tree.get("include", "files").cloned() else {
         tree.rejected = true;
         diags.push(
@@ -445,7 +515,11 @@ pub fn resolve(
             pattern.to_string()
         } else {
             let b = base.display().to_string();
-            if b.ends_with('/') { format!("{b}{pattern}") } else { format!("{b}/{pattern}") }
+            if b.ends_with('/') {
+                format!("{b}{pattern}")
+            } else {
+                format!("{b}/{pattern}")
+            }
         };
         let span = pattern_span(&files, &expanded, pattern);
         let mut matches: Vec<String> = python::glob(&joined)
@@ -454,11 +528,15 @@ pub fn resolve(
             .map(|p| p.display().to_string())
             .collect();
         if matches.is_empty() {
-            tree.warnings.push(format!("No file matches via include \"{joined}\""));
+            tree.warnings
+                .push(format!("No file matches via include \"{joined}\""));
             diags.push(
-                Diagnostic::new(Code::IncludeMatchesNothing, format!("`{pattern}` matches no file"))
-                    .at(span, format!("looked for `{joined}`"))
-                    .help("correct the pattern, or remove it if the files are optional"),
+                Diagnostic::new(
+                    Code::IncludeMatchesNothing,
+                    format!("`{pattern}` matches no file"),
+                )
+                .at(span, format!("looked for `{joined}`"))
+                .help("correct the pattern, or remove it if the files are optional"),
             );
             continue;
         }
@@ -484,14 +562,19 @@ pub fn resolve(
                     tree.rejected |= parsed.rejected;
                     for b in parsed.blocks.iter().filter(|b| b.name == "include") {
                         diags.push(
-                            Diagnostic::new(Code::NestedInclude, "`[include]` in an included file has no effect")
-                                .at(b.header, "ignored by supervisord")
-                                .help("list the pattern in the main file's `[include] files`"),
+                            Diagnostic::new(
+                                Code::NestedInclude,
+                                "`[include]` in an included file has no effect",
+                            )
+                            .at(b.header, "ignored by supervisord")
+                            .help("list the pattern in the main file's `[include] files`"),
                         );
                     }
                     tree.merge(parsed.blocks, id);
                     let dir = PathBuf::from(absolute(&env.cwd, &m));
-                    let dir = dir.parent().map_or_else(|| "/".to_string(), |p| p.display().to_string());
+                    let dir = dir
+                        .parent()
+                        .map_or_else(|| "/".to_string(), |p| p.display().to_string());
                     tree.expand_here(&dir);
                 }
             }

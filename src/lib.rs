@@ -43,14 +43,20 @@ pub enum Error {
     },
     /// No config file was given and none was found where supervisord looks.
     #[error("no config file given, and none found at {}", .searched.join(", "))]
-    #[diagnostic(code(svconf::no_config), help("pass the path: `svconf check path/to/supervisord.conf`"))]
+    #[diagnostic(
+        code(svconf::no_config),
+        help("pass the path: `svconf check path/to/supervisord.conf`")
+    )]
     NoConfig {
         /// The places searched.
         searched: Vec<String>,
     },
     /// An `--env-file` cannot be read or parsed.
     #[error("cannot use env file `{}`: {message}", .path.display())]
-    #[diagnostic(code(svconf::env_file), help("write one KEY=VALUE per line; `#` starts a comment"))]
+    #[diagnostic(
+        code(svconf::env_file),
+        help("write one KEY=VALUE per line; `#` starts a comment")
+    )]
     EnvFile {
         /// The file.
         path: PathBuf,
@@ -112,5 +118,10 @@ pub fn compile(path: &Path, env: &Env, options: &Options) -> Result<Compiled, Er
     let tree = include::resolve(path, env, &mut sources, &mut diagnostics)?;
     let resolved = lower::lower(&tree, env, options, &mut diagnostics);
     validate::validate(&tree, &resolved, &mut diagnostics);
-    Ok(Compiled { sources, tree, resolved, diagnostics })
+    Ok(Compiled {
+        sources,
+        tree,
+        resolved,
+        diagnostics,
+    })
 }

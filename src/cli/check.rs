@@ -31,8 +31,19 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let compiled = svconf::compile(&path, &env, &args.env.options())?;
     let mut out = super::render(&compiled, args.format, super::stdout_tty());
     if args.format == DiagFormat::Human && !compiled.has_errors() {
-        let processes: usize = compiled.resolved.groups.iter().filter(|g| !g.shadowed).map(|g| g.processes.len()).sum();
-        let groups = compiled.resolved.groups.iter().filter(|g| !g.shadowed).count();
+        let processes: usize = compiled
+            .resolved
+            .groups
+            .iter()
+            .filter(|g| !g.shadowed)
+            .map(|g| g.processes.len())
+            .sum();
+        let groups = compiled
+            .resolved
+            .groups
+            .iter()
+            .filter(|g| !g.shadowed)
+            .count();
         out.push_str(&format!(
             "{}: {} file{}, {groups} group{}, {processes} process{} (supervisord 4.3.0 would accept it)\n",
             path.display(),
@@ -46,5 +57,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
     let (errors, warnings) = compiled.diagnostics.counts();
     // a big config's tree is freed by the OS at exit much faster than piece by piece
     std::mem::forget(compiled);
-    Ok(if errors > 0 || (args.deny_warnings && warnings > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 || (args.deny_warnings && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

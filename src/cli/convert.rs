@@ -33,12 +33,17 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode, Error> {
     let env = args.env.build()?;
     let compiled = svconf::compile(&args.config, &env, &args.env.options())?;
     if compiled.has_errors() {
-        eprint!("{}", super::render(&compiled, DiagFormat::Human, super::stderr_tty()));
+        eprint!(
+            "{}",
+            super::render(&compiled, DiagFormat::Human, super::stderr_tty())
+        );
         return Ok(ExitCode::from(1));
     }
     match args.to {
         Target::Json => super::print_stdout(&svconf::emit::json::render(&compiled.resolved))?,
-        Target::Declared => super::print_stdout(&svconf::emit::json::render_declared(&compiled.declared()))?,
+        Target::Declared => {
+            super::print_stdout(&svconf::emit::json::render_declared(&compiled.declared()))?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -26,7 +26,11 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode, Error> {
                 i.name,
                 i.severity,
                 i.summary,
-                if i.refused_by_supervisord { " [supervisord refuses]" } else { "" }
+                if i.refused_by_supervisord {
+                    " [supervisord refuses]"
+                } else {
+                    ""
+                }
             ));
         }
         super::print_stdout(&out)?;
@@ -34,7 +38,9 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode, Error> {
     }
     let text = args.code.as_deref().unwrap_or_default();
     let Some(code) = Code::find(text) else {
-        return Err(Error::Usage(format!("unknown code `{text}`; `svconf explain --list` shows them all")));
+        return Err(Error::Usage(format!(
+            "unknown code `{text}`; `svconf explain --list` shows them all"
+        )));
     };
     let i = code.info();
     let out = format!(
@@ -43,7 +49,11 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode, Error> {
         i.name,
         i.severity,
         i.summary,
-        if i.refused_by_supervisord { "refuses to start on this" } else { "accepts this" },
+        if i.refused_by_supervisord {
+            "refuses to start on this"
+        } else {
+            "accepts this"
+        },
         i.docs
     );
     super::print_stdout(&out)?;

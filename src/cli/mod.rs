@@ -96,8 +96,14 @@ impl EnvArgs {
             }
         }
         for file in &self.env_file {
-            let text = std::fs::read_to_string(file).map_err(|e| Error::EnvFile { path: file.clone(), message: e.to_string() })?;
-            for (k, v) in parse_env_file(&text).map_err(|message| Error::EnvFile { path: file.clone(), message })? {
+            let text = std::fs::read_to_string(file).map_err(|e| Error::EnvFile {
+                path: file.clone(),
+                message: e.to_string(),
+            })?;
+            for (k, v) in parse_env_file(&text).map_err(|message| Error::EnvFile {
+                path: file.clone(),
+                message,
+            })? {
                 env.set(&k, &v);
             }
         }
@@ -109,7 +115,9 @@ impl EnvArgs {
         }
         env.hostname = match &self.hostname {
             Some(h) => h.clone(),
-            None => nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
+            None => nix::unistd::gethostname()
+                .map(|h| h.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         };
         env.cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         env.host_checks = self.host;
@@ -117,7 +125,9 @@ impl EnvArgs {
     }
 
     pub(crate) fn options(&self) -> svconf::Options {
-        svconf::Options { fragment: self.fragment }
+        svconf::Options {
+            fragment: self.fragment,
+        }
     }
 }
 
@@ -135,7 +145,10 @@ fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
             return Err(format!("line {}: expected KEY=VALUE", n + 1));
         };
         let v = v.trim();
-        let v = if v.len() >= 2 && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\''))) {
+        let v = if v.len() >= 2
+            && ((v.starts_with('"') && v.ends_with('"'))
+                || (v.starts_with('\'') && v.ends_with('\'')))
+        {
             &v[1..v.len() - 1]
         } else {
             v
@@ -150,13 +163,20 @@ pub(crate) fn find_config(given: Option<&Path>) -> Result<(PathBuf, bool), Error
     if let Some(p) = given {
         return Ok((p.to_path_buf(), false));
     }
-    let candidates = ["supervisord.conf", "etc/supervisord.conf", "/etc/supervisord.conf", "/etc/supervisor/supervisord.conf"];
+    let candidates = [
+        "supervisord.conf",
+        "etc/supervisord.conf",
+        "/etc/supervisord.conf",
+        "/etc/supervisor/supervisord.conf",
+    ];
     for c in candidates {
         if Path::new(c).is_file() {
             return Ok((PathBuf::from(c), true));
         }
     }
-    Err(Error::NoConfig { searched: candidates.iter().map(|c| (*c).to_string()).collect() })
+    Err(Error::NoConfig {
+        searched: candidates.iter().map(|c| (*c).to_string()).collect(),
+    })
 }
 
 /// True when findings on stderr/stdout should be coloured.
@@ -168,9 +188,10 @@ pub(crate) fn use_color(stream_is_tty: bool) -> bool {
 pub(crate) fn print_stdout(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::Write { path: PathBuf::from("<stdout>"), source: e })
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        }),
         _ => Ok(()),
     }
 }
@@ -189,12 +210,17 @@ pub(crate) fn render(compiled: &svconf::Compiled, format: DiagFormat, tty: bool)
                 cwd,
             },
         ),
-        DiagFormat::Json => svconf::diag::render::json::render(&compiled.sources, &diags, cwd.as_deref()),
+        DiagFormat::Json => {
+            svconf::diag::render::json::render(&compiled.sources, &diags, cwd.as_deref())
+        }
     }
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
 }
 
 /// Is stdout a terminal.

@@ -1,9 +1,9 @@
 //! The registry of diagnostic codes: the one table that names every finding svconf
 //! can report (ruff's `codes.rs` model).
 //!
-//! Codes are stable: never renumber or reuse one. Ranges: SV0xx syntax, SV1xx
-//! includes and `%(name)s` expansion, SV2xx meaning of sections and keys, SV3xx
-//! limits of an output target, SV9xx svconf itself. Each entry records whether
+//! Codes are stable: never renumber or reuse one. Ranges: `SV0xx` syntax, `SV1xx`
+//! includes and `%(name)s` expansion, `SV2xx` meaning of sections and keys, `SV3xx`
+//! limits of an output target, `SV9xx` svconf itself. Each entry records whether
 //! supervisord 4.3.0 refuses to start on the problem, so `check` can tell "this
 //! will fail at deploy" from "this is legal but suspicious".
 

@@ -111,7 +111,11 @@ impl Diagnostics {
     /// expanded for eight processes fails eight times, but it is one mistake.
     pub fn push(&mut self, d: Diagnostic) {
         let place = d.primary.as_ref().map(|l| l.span);
-        let text = if place.is_some() { String::new() } else { d.message.clone() };
+        let text = if place.is_some() {
+            String::new()
+        } else {
+            d.message.clone()
+        };
         if self.seen.insert((d.code, place, text)) {
             self.items.push(d);
         }
@@ -139,8 +143,16 @@ impl Diagnostics {
 
     /// Counts of (errors, warnings).
     pub fn counts(&self) -> (usize, usize) {
-        let e = self.items.iter().filter(|d| d.severity == Severity::Error).count();
-        let w = self.items.iter().filter(|d| d.severity == Severity::Warning).count();
+        let e = self
+            .items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        let w = self
+            .items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
         (e, w)
     }
 
@@ -148,7 +160,10 @@ impl Diagnostics {
     pub fn sorted(&self) -> Vec<&Diagnostic> {
         let mut v: Vec<&Diagnostic> = self.items.iter().collect();
         v.sort_by_key(|d| {
-            let (f, s) = d.primary.as_ref().map_or((u32::MAX, u32::MAX), |l| (l.span.file.0, l.span.start));
+            let (f, s) = d
+                .primary
+                .as_ref()
+                .map_or((u32::MAX, u32::MAX), |l| (l.span.file.0, l.span.start));
             (f, s, d.code)
         });
         v

@@ -204,7 +204,11 @@ const PROGRAM: &[KeySpec] = program_keys!();
 const EVENTLISTENER: &[KeySpec] = program_keys!(
     k("buffer_size", T::Int, Some("10")),
     k("events", T::List, None),
-    k("result_handler", T::Text, Some("supervisor.dispatchers:default_handler")),
+    k(
+        "result_handler",
+        T::Text,
+        Some("supervisor.dispatchers:default_handler")
+    ),
 );
 const FCGI_PROGRAM: &[KeySpec] = program_keys!(
     k("socket", T::Text, None),
@@ -212,7 +216,10 @@ const FCGI_PROGRAM: &[KeySpec] = program_keys!(
     k("socket_owner", T::Text, None),
     k("socket_mode", T::Octal, Some("0700")),
 );
-const GROUP: &[KeySpec] = &[k("programs", T::List, None), k("priority", T::Int, Some("999"))];
+const GROUP: &[KeySpec] = &[
+    k("programs", T::List, None),
+    k("priority", T::Int, Some("999")),
+];
 const UNIX_HTTP_SERVER: &[KeySpec] = &[
     k("file", T::Path, None),
     k("chmod", T::Octal, Some("0700")),
@@ -220,8 +227,11 @@ const UNIX_HTTP_SERVER: &[KeySpec] = &[
     k("username", T::Text, None),
     k("password", T::Text, None),
 ];
-const INET_HTTP_SERVER: &[KeySpec] =
-    &[k("port", T::Address, None), k("username", T::Text, None), k("password", T::Text, None)];
+const INET_HTTP_SERVER: &[KeySpec] = &[
+    k("port", T::Address, None),
+    k("username", T::Text, None),
+    k("password", T::Text, None),
+];
 const SUPERVISORCTL: &[KeySpec] = &[
     k("serverurl", T::Text, Some("http://localhost:9001")),
     k("username", T::Text, None),
@@ -242,7 +252,10 @@ mod tests {
         assert_eq!(SectionKind::of("program:web"), SectionKind::Program);
         assert_eq!(SectionKind::of("Program:web"), SectionKind::Unknown);
         assert_eq!(SectionKind::of("program"), SectionKind::Unknown);
-        assert_eq!(SectionKind::of("inet_http_serverX"), SectionKind::InetHttpServer);
+        assert_eq!(
+            SectionKind::of("inet_http_serverX"),
+            SectionKind::InetHttpServer
+        );
         assert_eq!(SectionKind::of(" program:x "), SectionKind::Unknown);
         assert_eq!(SectionKind::of("supervisord"), SectionKind::Supervisord);
     }
@@ -252,6 +265,9 @@ mod tests {
         assert!(SectionKind::Eventlistener.key("events").is_some());
         assert!(SectionKind::Program.key("events").is_none());
         assert!(SectionKind::FcgiProgram.key("socket").is_some());
-        assert_eq!(SectionKind::Program.key("autorestart").map(|k| k.ty), Some(KeyType::AutoRestart));
+        assert_eq!(
+            SectionKind::Program.key("autorestart").map(|k| k.ty),
+            Some(KeyType::AutoRestart)
+        );
     }
 }

@@ -39,6 +39,7 @@ pub struct Resolved {
 }
 
 /// `[supervisord]`.
+#[allow(clippy::struct_excessive_bools)] // supervisord's settings are booleans
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct Supervisord {
     /// Directory to chdir to when daemonizing.
@@ -103,12 +104,12 @@ pub struct Group {
     /// Event listener result handler spec.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result_handler: Option<String>,
-    /// FastCGI socket.
+    /// `FastCGI` socket.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub socket: Option<FcgiSocket>,
 }
 
-/// A FastCGI socket.
+/// A `FastCGI` socket.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct FcgiSocket {
     /// `unix:///path` or `tcp://host:port`.

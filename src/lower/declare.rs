@@ -22,7 +22,14 @@ pub fn declare(tree: &Tree, sources: &SourceMap) -> Declared {
                 .map(|(key, v)| {
                     let ty = kind.key(key).map(|spec| spec.ty);
                     let typed = ty.and_then(|t| type_value(t, &v.text));
-                    (key.clone(), DeclaredValue { text: v.text.clone(), ty, typed })
+                    (
+                        key.clone(),
+                        DeclaredValue {
+                            text: v.text.clone(),
+                            ty,
+                            typed,
+                        },
+                    )
                 })
                 .collect();
             DeclaredSection {
@@ -34,7 +41,11 @@ pub fn declare(tree: &Tree, sources: &SourceMap) -> Declared {
             }
         })
         .collect();
-    let defaults = tree.defaults.iter().map(|(k, v)| (k.clone(), v.text.clone())).collect();
+    let defaults = tree
+        .defaults
+        .iter()
+        .map(|(k, v)| (k.clone(), v.text.clone()))
+        .collect();
     Declared { sections, defaults }
 }
 
@@ -48,7 +59,9 @@ pub fn type_value(ty: KeyType, text: &str) -> Option<Typed> {
         KeyType::Int => convert::integer(text).ok().map(Typed::Int),
         KeyType::ByteSize => convert::byte_size(text).ok().map(Typed::Int),
         KeyType::Octal => convert::octal_type(text).ok().map(Typed::Int),
-        KeyType::Signal => convert::signal_number(text).ok().map(|n| Typed::Int(i64::from(n))),
+        KeyType::Signal => convert::signal_number(text)
+            .ok()
+            .map(|n| Typed::Int(i64::from(n))),
         KeyType::ExitCodes => convert::list_of_exitcodes(text).ok().map(Typed::Ints),
         KeyType::AutoRestart => convert::auto_restart(text).ok().map(|a| {
             Typed::Word(
@@ -60,7 +73,9 @@ pub fn type_value(ty: KeyType, text: &str) -> Option<Typed> {
                 .to_string(),
             )
         }),
-        KeyType::LogLevel => convert::logging_level(text).ok().map(|l| Typed::Word(l.to_string())),
+        KeyType::LogLevel => convert::logging_level(text)
+            .ok()
+            .map(|l| Typed::Word(l.to_string())),
         KeyType::Environment => convert::dict_of_key_value_pairs(text)
             .ok()
             .map(|pairs| Typed::Pairs(pairs.into_iter().collect::<IndexMap<_, _>>())),
@@ -83,9 +98,15 @@ mod tests {
     fn types_plain_values_and_keeps_templates() {
         assert_eq!(type_value(KeyType::Int, "8"), Some(Typed::Int(8)));
         assert_eq!(type_value(KeyType::Int, "%(ENV_N)s"), None);
-        assert_eq!(type_value(KeyType::ByteSize, "1MB"), Some(Typed::Int(1_048_576)));
+        assert_eq!(
+            type_value(KeyType::ByteSize, "1MB"),
+            Some(Typed::Int(1_048_576))
+        );
         assert_eq!(type_value(KeyType::Bool, "maybe"), None);
-        assert_eq!(type_value(KeyType::ExitCodes, "0, 2"), Some(Typed::Ints(vec![0, 2])));
+        assert_eq!(
+            type_value(KeyType::ExitCodes, "0, 2"),
+            Some(Typed::Ints(vec![0, 2]))
+        );
         assert_eq!(type_value(KeyType::Signal, "term"), Some(Typed::Int(15)));
     }
 }

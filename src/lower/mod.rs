@@ -107,11 +107,17 @@ impl Kind {
             Kind::Int => "write a whole number such as `10`",
             Kind::Bytes => "write a size such as `50MB`, `1024KB` or `0`",
             Kind::Octal => "write an octal number such as `022`",
-            Kind::Signal => "use a signal name such as `TERM`, `INT`, `QUIT`, `KILL`, `HUP`, `USR1`, `USR2`",
+            Kind::Signal => {
+                "use a signal name such as `TERM`, `INT`, `QUIT`, `KILL`, `HUP`, `USR1`, `USR2`"
+            }
             Kind::ExitCodes => "write a comma-separated list of numbers 0..255, such as `0,2`",
             Kind::AutoRestart => "use `true`, `false` or `unexpected`",
-            Kind::LogLevel => "use one of `critical`, `error`, `warn`, `info`, `debug`, `trace`, `blather`",
-            Kind::Environment => "write `KEY=\"value\",KEY2=\"value2\"`, quoting values that contain anything but letters, digits and `_/.+-():`",
+            Kind::LogLevel => {
+                "use one of `critical`, `error`, `warn`, `info`, `debug`, `trace`, `blather`"
+            }
+            Kind::Environment => {
+                "write `KEY=\"value\",KEY2=\"value2\"`, quoting values that contain anything but letters, digits and `_/.+-():`"
+            }
             Kind::Name => "remove spaces, `:` and `/` from the name",
             Kind::Port => "write `port = 127.0.0.1:9001` (a port 1..65535)",
         }
@@ -120,8 +126,20 @@ impl Kind {
 
 /// Lowers the merged state. Findings go to `diags`; the result is the best
 /// resolution possible (values that failed are left at their defaults).
-pub fn lower(tree: &Tree, env: &Env, options: &crate::Options, diags: &mut Diagnostics) -> ir::Resolved {
-    let mut l = Lowerer { tree, env, fragment: options.fragment, diags, warnings: tree.warnings.clone(), environ: VarMap::new() };
+pub fn lower(
+    tree: &Tree,
+    env: &Env,
+    options: &crate::Options,
+    diags: &mut Diagnostics,
+) -> ir::Resolved {
+    let mut l = Lowerer {
+        tree,
+        env,
+        fragment: options.fragment,
+        diags,
+        warnings: tree.warnings.clone(),
+        environ: VarMap::new(),
+    };
     for (k, v) in &env.vars {
         l.environ.set(&format!("ENV_{k}"), v);
     }
@@ -146,7 +164,12 @@ impl<'a> Lowerer<'a> {
     /// `saneget`: the value of `key` in `section` (or `[DEFAULT]`), expanded with the
     /// environment plus `local`. `Ok(None)` when absent; `Err(())` when expansion failed
     /// (already reported).
-    fn get(&mut self, section: &str, key: &str, local: &VarMap) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
+    fn get(
+        &mut self,
+        section: &str,
+        key: &str,
+        local: &VarMap,
+    ) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
         self.get_with(section, key, local, true)
     }
 
@@ -158,11 +181,16 @@ impl<'a> Lowerer<'a> {
         do_expand: bool,
     ) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
         let tree: &'a Tree = self.tree;
-        let Some(v) = tree.get(section, key) else { return Ok(None) };
+        let Some(v) = tree.get(section, key) else {
+            return Ok(None);
+        };
         if !do_expand {
             return Ok(Some((Cow::Borrowed(v.text.as_str()), v)));
         }
-        let scope = Scope { base: &self.environ, local };
+        let scope = Scope {
+            base: &self.environ,
+            local,
+        };
         match expand::expand(&v.text, &scope) {
             Ok(s) => Ok(Some((s, v))),
             Err(e) => {
@@ -174,7 +202,13 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Expands `text` (which came from `value`) once more, as supervisord's bare `expand()`.
-    fn expand_again(&mut self, text: &str, value: &Value, label: &str, scope: &Scope<'_>) -> Result<String, ()> {
+    fn expand_again(
+        &mut self,
+        text: &str,
+        value: &Value,
+        label: &str,
+        scope: &Scope<'_>,
+    ) -> Result<String, ()> {
         match expand::expand(text, scope) {
             Ok(s) => Ok(s.into_owned()),
             Err(e) => {
@@ -256,7 +290,10 @@ impl<'a> Lowerer<'a> {
             }
         }
         let http_servers = self.servers();
-        let uid = supervisord.user.as_deref().and_then(|u| self.lookup_user(u, "supervisord", "user"));
+        let uid = supervisord
+            .user
+            .as_deref()
+            .and_then(|u| self.lookup_user(u, "supervisord", "user"));
         let mut supervisord = supervisord;
         supervisord.uid = uid;
         let serverurl = http_servers
@@ -264,10 +301,18 @@ impl<'a> Lowerer<'a> {
             .find(|s| s.family == "unix")
             .and_then(|s| s.file.as_ref().map(|f| format!("unix://{f}")))
             .or_else(|| {
-                http_servers.iter().rev().find(|s| s.family == "inet").map(|s| {
-                    let host = s.host.as_deref().filter(|h| !h.is_empty()).unwrap_or("localhost");
-                    format!("http://{host}:{}", s.port.unwrap_or(0))
-                })
+                http_servers
+                    .iter()
+                    .rev()
+                    .find(|s| s.family == "inet")
+                    .map(|s| {
+                        let host = s
+                            .host
+                            .as_deref()
+                            .filter(|h| !h.is_empty())
+                            .unwrap_or("localhost");
+                        format!("http://{host}:{}", s.port.unwrap_or(0))
+                    })
             });
         let supervisorctl = self.supervisorctl();
         ir::Resolved {
@@ -312,9 +357,12 @@ impl<'a> Lowerer<'a> {
             } else {
                 format!("The directory named as part of the path {path} does not exist")
             };
-            let mut d = Diagnostic::new(Code::MissingDirectory, format!("{what}: directory `{dir}` does not exist on this host"))
-                .help("create the directory, or correct the path")
-                .supervisord(msg);
+            let mut d = Diagnostic::new(
+                Code::MissingDirectory,
+                format!("{what}: directory `{dir}` does not exist on this host"),
+            )
+            .help("create the directory, or correct the path")
+            .supervisord(msg);
             if let Some(v) = v {
                 d = d.at(v.span(), "directory missing");
             }
@@ -323,53 +371,126 @@ impl<'a> Lowerer<'a> {
     }
 
     fn supervisord(&mut self) -> ir::Supervisord {
-        let s = "supervisord";
-        let h = self.here_vars();
-        let minfds = self.typed(s, "minfds", &h, "1024", Kind::Int, convert::integer).unwrap_or(1024);
-        let minprocs = self.typed(s, "minprocs", &h, "200", Kind::Int, convert::integer).unwrap_or(200);
-        let directory = match self.get(s, "directory", &h) {
+        let sec = "supervisord";
+        let here = self.here_vars();
+        let minfds = self
+            .typed(sec, "minfds", &here, "1024", Kind::Int, convert::integer)
+            .unwrap_or(1024);
+        let minprocs = self
+            .typed(sec, "minprocs", &here, "200", Kind::Int, convert::integer)
+            .unwrap_or(200);
+        let directory = match self.get(sec, "directory", &here) {
             Ok(Some((t, v))) => {
                 let p = self.expanduser(&t);
-                self.check_dir(&p, true, Some(&v), "`[supervisord] directory`");
+                self.check_dir(&p, true, Some(v), "`[supervisord] directory`");
                 Some(p)
             }
             _ => None,
         };
-        let user = self.get(s, "user", &h).ok().flatten().map(|(t, _)| t.into_owned());
-        let umask = self.typed(s, "umask", &h, "022", Kind::Octal, convert::octal_type).unwrap_or(0o22);
-        let logfile = self.path_key(s, "logfile", &h, "supervisord.log");
-        let logfile_maxbytes = self.typed(s, "logfile_maxbytes", &h, "50MB", Kind::Bytes, convert::byte_size).unwrap_or(52_428_800);
-        let logfile_backups = self.typed(s, "logfile_backups", &h, "10", Kind::Int, convert::integer).unwrap_or(10);
-        let loglevel = self.typed(s, "loglevel", &h, "info", Kind::LogLevel, convert::logging_level).unwrap_or("info");
-        let pidfile = self.path_key(s, "pidfile", &h, "supervisord.pid");
-        let identifier = self.get(s, "identifier", &h).ok().flatten().map_or_else(|| "supervisor".to_string(), |(t, _)| t.into_owned());
-        let nodaemon = self.typed(s, "nodaemon", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
-        let silent = self.typed(s, "silent", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
-        let childlogdir = match self.get(s, "childlogdir", &h) {
+        let user = self
+            .get(sec, "user", &here)
+            .ok()
+            .flatten()
+            .map(|(t, _)| t.into_owned());
+        let umask = self
+            .typed(sec, "umask", &here, "022", Kind::Octal, convert::octal_type)
+            .unwrap_or(0o22);
+        let logfile = self.path_key(sec, "logfile", &here, "supervisord.log");
+        let logfile_maxbytes = self
+            .typed(
+                sec,
+                "logfile_maxbytes",
+                &here,
+                "50MB",
+                Kind::Bytes,
+                convert::byte_size,
+            )
+            .unwrap_or(52_428_800);
+        let logfile_backups = self
+            .typed(
+                sec,
+                "logfile_backups",
+                &here,
+                "10",
+                Kind::Int,
+                convert::integer,
+            )
+            .unwrap_or(10);
+        let loglevel = self
+            .typed(
+                sec,
+                "loglevel",
+                &here,
+                "info",
+                Kind::LogLevel,
+                convert::logging_level,
+            )
+            .unwrap_or("info");
+        let pidfile = self.path_key(sec, "pidfile", &here, "supervisord.pid");
+        let identifier = self
+            .get(sec, "identifier", &here)
+            .ok()
+            .flatten()
+            .map_or_else(|| "supervisor".to_string(), |(t, _)| t.into_owned());
+        let nodaemon = self
+            .typed(
+                sec,
+                "nodaemon",
+                &here,
+                "false",
+                Kind::Bool,
+                convert::boolean,
+            )
+            .unwrap_or(false);
+        let silent = self
+            .typed(sec, "silent", &here, "false", Kind::Bool, convert::boolean)
+            .unwrap_or(false);
+        let childlogdir = match self.get(sec, "childlogdir", &here) {
             Ok(Some((t, v))) => {
                 let p = self.expanduser(&t);
-                self.check_dir(&p, true, Some(&v), "`childlogdir`");
+                self.check_dir(&p, true, Some(v), "`childlogdir`");
                 p
             }
             _ => self.env.temp_dir(),
         };
-        let nocleanup = self.typed(s, "nocleanup", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
-        let strip_ansi = self.typed(s, "strip_ansi", &h, "false", Kind::Bool, convert::boolean).unwrap_or(false);
+        let nocleanup = self
+            .typed(
+                sec,
+                "nocleanup",
+                &here,
+                "false",
+                Kind::Bool,
+                convert::boolean,
+            )
+            .unwrap_or(false);
+        let strip_ansi = self
+            .typed(
+                sec,
+                "strip_ansi",
+                &here,
+                "false",
+                Kind::Bool,
+                convert::boolean,
+            )
+            .unwrap_or(false);
         let mut environment = IndexMap::new();
-        if let Ok(Some((once, v))) = self.get(s, "environment", &h) {
+        if let Ok(Some((once, v))) = self.get(sec, "environment", &here) {
             let mut second = VarMap::new();
             second.set("here", &self.tree.here);
             second.set("host_node_name", &self.env.hostname);
             let base = self.environ.clone();
-            let scope = Scope { base: &base, local: &second };
-            if let Ok(twice) = self.expand_again(&once, &v, "environment", &scope) {
+            let scope = Scope {
+                base: &base,
+                local: &second,
+            };
+            if let Ok(twice) = self.expand_again(&once, v, "environment", &scope) {
                 match convert::dict_of_key_value_pairs(&twice) {
                     Ok(pairs) => {
                         for (k, val) in pairs {
                             environment.insert(k, val);
                         }
                     }
-                    Err(msg) => self.report_conv(s, "environment", &v, Kind::Environment, &msg),
+                    Err(msg) => self.report_conv(sec, "environment", v, Kind::Environment, &msg),
                 }
             }
         }
@@ -399,11 +520,11 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A path key checked with `existing_dirpath`.
-    fn path_key(&mut self, s: &str, key: &str, h: &VarMap, default: &str) -> String {
-        match self.get(s, key, h) {
+    fn path_key(&mut self, section: &str, key: &str, vars: &VarMap, default: &str) -> String {
+        match self.get(section, key, vars) {
             Ok(Some((t, v))) => {
                 let p = self.expanduser(&t);
-                self.check_dir(&p, false, Some(&v), &format!("`{key}`"));
+                self.check_dir(&p, false, Some(v), &format!("`{key}`"));
                 p
             }
             _ => default.to_string(),
@@ -414,38 +535,68 @@ impl<'a> Lowerer<'a> {
         const FACTORY: &str = "supervisor.rpcinterface_factory";
         let mut out = Vec::new();
         let empty = VarMap::new();
-        let names: Vec<String> = self.tree.sections.keys().filter(|k| k.starts_with("rpcinterface:")).cloned().collect();
+        let names: Vec<String> = self
+            .tree
+            .sections
+            .keys()
+            .filter(|k| k.starts_with("rpcinterface:"))
+            .cloned()
+            .collect();
         for section in names {
             let name = section.split_once(':').map_or("", |x| x.1).to_string();
             let factory = match self.get(&section, FACTORY, &empty) {
                 Ok(Some((t, _))) => t.into_owned(),
                 Ok(None) => {
-                    let header = self.tree.sections.get(&section).map(crate::include::Section::header).unwrap_or_default();
+                    let header = self
+                        .tree
+                        .sections
+                        .get(&section)
+                        .map(crate::include::Section::header)
+                        .unwrap_or_default();
                     self.error(
-                        Diagnostic::new(Code::MissingFactory, format!("`[{section}]` has no `{FACTORY}`"))
-                            .at(header, "no factory")
-                            .help(format!("add `{FACTORY} = supervisor.rpcinterface:make_main_rpcinterface`"))
-                            .supervisord(format!("section [{section}] does not specify a {FACTORY}")),
+                        Diagnostic::new(
+                            Code::MissingFactory,
+                            format!("`[{section}]` has no `{FACTORY}`"),
+                        )
+                        .at(header, "no factory")
+                        .help(format!(
+                            "add `{FACTORY} = supervisor.rpcinterface:make_main_rpcinterface`"
+                        ))
+                        .supervisord(format!("section [{section}] does not specify a {FACTORY}")),
                     );
                     continue;
                 }
                 Err(()) => continue,
             };
             let mut options = IndexMap::new();
-            for k in self.tree.options(&section).into_iter().map(str::to_string).collect::<Vec<_>>() {
+            for k in self
+                .tree
+                .options(&section)
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+            {
                 if k != FACTORY {
                     if let Ok(Some((t, _))) = self.get(&section, &k, &empty) {
                         options.insert(k, t.into_owned());
                     }
                 }
             }
-            out.push(ir::RpcInterface { name, factory, options });
+            out.push(ir::RpcInterface {
+                name,
+                factory,
+                options,
+            });
         }
         out
     }
 
     fn section_header(&self, section: &str) -> Span {
-        self.tree.sections.get(section).map(crate::include::Section::header).unwrap_or_default()
+        self.tree
+            .sections
+            .get(section)
+            .map(crate::include::Section::header)
+            .unwrap_or_default()
     }
 
     fn name_check(&mut self, section: &str, raw: &str, span: Span) -> Option<String> {
@@ -453,10 +604,13 @@ impl<'a> Lowerer<'a> {
             Ok(n) => Some(n),
             Err(msg) => {
                 self.error(
-                    Diagnostic::new(Code::InvalidName, format!("`{raw}` in `[{section}]` is not a valid name"))
-                        .at(span, Kind::Name.label())
-                        .help(Kind::Name.help())
-                        .supervisord(msg),
+                    Diagnostic::new(
+                        Code::InvalidName,
+                        format!("`{raw}` in `[{section}]` is not a valid name"),
+                    )
+                    .at(span, Kind::Name.label())
+                    .help(Kind::Name.help())
+                    .supervisord(msg),
                 );
                 None
             }
@@ -486,7 +640,9 @@ impl<'a> Lowerer<'a> {
                 Ok(Some((t, v))) => Some((convert::list_of_strings(&t), v)),
                 _ => None,
             };
-            let priority = self.typed(section, "priority", &h, "999", Kind::Int, convert::integer).unwrap_or(999);
+            let priority = self
+                .typed(section, "priority", &h, "999", Kind::Int, convert::integer)
+                .unwrap_or(999);
             let mut processes = Vec::new();
             if let Some((programs, v)) = programs {
                 for program in programs {
@@ -494,22 +650,35 @@ impl<'a> Lowerer<'a> {
                     let fs = format!("fcgi-program:{program}");
                     let has_p = self.tree.sections.contains_key(&ps);
                     let has_f = self.tree.sections.contains_key(&fs);
-                    let pos = v.text.find(program.as_str()).filter(|_| !program.is_empty());
+                    let pos = v
+                        .text
+                        .find(program.as_str())
+                        .filter(|_| !program.is_empty());
                     let span = pos.map_or(v.span(), |p| v.span_of(p, p + program.len()));
                     if !has_p && !has_f {
                         let known: Vec<&str> = all
                             .iter()
-                            .filter_map(|s| s.strip_prefix("program:").or_else(|| s.strip_prefix("fcgi-program:")))
+                            .filter_map(|s| {
+                                s.strip_prefix("program:")
+                                    .or_else(|| s.strip_prefix("fcgi-program:"))
+                            })
                             .collect();
-                        let mut help = format!("add a `[program:{program}]` section, or remove `{program}` from `programs`");
+                        let mut help = format!(
+                            "add a `[program:{program}]` section, or remove `{program}` from `programs`"
+                        );
                         if let Some(s) = crate::validate::did_you_mean(&program, &known) {
                             help = format!("did you mean `{s}`? {help}");
                         }
                         self.error(
-                            Diagnostic::new(Code::UnknownGroupMember, format!("`[{section}]` lists unknown program `{program}`"))
-                                .at(span, "no such program")
-                                .help(help)
-                                .supervisord(format!("[{section}] names unknown program or fcgi-program {program}")),
+                            Diagnostic::new(
+                                Code::UnknownGroupMember,
+                                format!("`[{section}]` lists unknown program `{program}`"),
+                            )
+                            .at(span, "no such program")
+                            .help(help)
+                            .supervisord(format!(
+                                "[{section}] names unknown program or fcgi-program {program}"
+                            )),
                         );
                         continue;
                     }
@@ -547,11 +716,18 @@ impl<'a> Lowerer<'a> {
             }
         }
 
-        for section in all.iter().filter(|s| s.starts_with("program:") && !exclude.contains(*s)) {
+        for section in all
+            .iter()
+            .filter(|s| s.starts_with("program:") && !exclude.contains(*s))
+        {
             let suffix = section.split_once(':').map_or("", |x| x.1);
             let span = self.suffix_span(section);
-            let Some(name) = self.name_check(section, suffix, span) else { continue };
-            let priority = self.typed(section, "priority", &h, "999", Kind::Int, convert::integer).unwrap_or(999);
+            let Some(name) = self.name_check(section, suffix, span) else {
+                continue;
+            };
+            let priority = self
+                .typed(section, "priority", &h, "999", Kind::Int, convert::integer)
+                .unwrap_or(999);
             let processes = self.processes(section, &name);
             groups.push(ir::Group {
                 name,
@@ -568,15 +744,22 @@ impl<'a> Lowerer<'a> {
         }
 
         for section in all.iter().filter(|s| s.starts_with("eventlistener:")) {
-            groups.extend(self.eventlistener(section, &h));
+            groups.push(self.eventlistener(section, &h));
         }
 
-        for section in all.iter().filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(*s)) {
+        for section in all
+            .iter()
+            .filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(*s))
+        {
             groups.extend(self.fcgi(section, &h));
         }
 
         // Python's stable sort on (priority, name)
-        groups.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));
+        groups.sort_by(|a, b| {
+            a.priority
+                .cmp(&b.priority)
+                .then_with(|| a.name.cmp(&b.name))
+        });
         let mut seen: Vec<String> = Vec::new();
         for g in &mut groups {
             if seen.contains(&g.name) {
@@ -585,33 +768,62 @@ impl<'a> Lowerer<'a> {
                 seen.push(g.name.clone());
             }
         }
-        let shadowed: Vec<(String, String)> =
-            groups.iter().filter(|g| g.shadowed).map(|g| (g.name.clone(), g.section.clone())).collect();
+        let shadowed: Vec<(String, String)> = groups
+            .iter()
+            .filter(|g| g.shadowed)
+            .map(|g| (g.name.clone(), g.section.clone()))
+            .collect();
         for (name, section) in shadowed {
-            let first = groups.iter().find(|g| g.name == name && !g.shadowed).map(|g| g.section.clone()).unwrap_or_default();
-            let d = Diagnostic::new(Code::ShadowedGroup, format!("group `{name}` from `[{section}]` is ignored: `[{first}]` has the same name"))
-                .at(self.section_header(&section), "ignored by the running supervisord")
-                .also(self.section_header(&first), "this group wins")
-                .help("rename one of the sections");
+            let first = groups
+                .iter()
+                .find(|g| g.name == name && !g.shadowed)
+                .map(|g| g.section.clone())
+                .unwrap_or_default();
+            let d = Diagnostic::new(
+                Code::ShadowedGroup,
+                format!(
+                    "group `{name}` from `[{section}]` is ignored: `[{first}]` has the same name"
+                ),
+            )
+            .at(
+                self.section_header(&section),
+                "ignored by the running supervisord",
+            )
+            .also(self.section_header(&first), "this group wins")
+            .help("rename one of the sections");
             self.error(d);
         }
         groups
     }
 
-    fn eventlistener(&mut self, section: &str, h: &VarMap) -> Option<ir::Group> {
+    fn eventlistener(&mut self, section: &str, h: &VarMap) -> ir::Group {
         let pool_name = section.split_once(':').map_or("", |x| x.1).to_string();
-        let priority = self.typed(section, "priority", h, "-1", Kind::Int, convert::integer).unwrap_or(-1);
+        let priority = self
+            .typed(section, "priority", h, "-1", Kind::Int, convert::integer)
+            .unwrap_or(-1);
         let buffer_size = match self.get(section, "buffer_size", h) {
             Ok(got) => {
                 let v = got.as_ref().map(|g| g.1);
-                let n = self.conv(section, "buffer_size", got, "10", Kind::Int, convert::integer);
+                let n = self.conv(
+                    section,
+                    "buffer_size",
+                    got,
+                    "10",
+                    Kind::Int,
+                    convert::integer,
+                );
                 if let Some(n) = n.filter(|n| *n < 1) {
-                    let span = v.map_or(self.section_header(section), |v| v.span());
+                    let span = v.map_or(self.section_header(section), super::include::Value::span);
                     self.error(
-                        Diagnostic::new(Code::InvalidBufferSize, format!("`buffer_size` of `[{section}]` is {n}"))
-                            .at(span, "must be at least 1")
-                            .help("set `buffer_size` to 1 or more (default 10)")
-                            .supervisord(format!("[{section}] section sets invalid buffer_size ({n})")),
+                        Diagnostic::new(
+                            Code::InvalidBufferSize,
+                            format!("`buffer_size` of `[{section}]` is {n}"),
+                        )
+                        .at(span, "must be at least 1")
+                        .help("set `buffer_size` to 1 or more (default 10)")
+                        .supervisord(format!(
+                            "[{section}] section sets invalid buffer_size ({n})"
+                        )),
                     );
                 }
                 n
@@ -622,50 +834,65 @@ impl<'a> Lowerer<'a> {
             .get(section, "result_handler", h)
             .ok()
             .flatten()
-            .map_or_else(|| "supervisor.dispatchers:default_handler".to_string(), |(t, _)| t.into_owned());
+            .map_or_else(
+                || "supervisor.dispatchers:default_handler".to_string(),
+                |(t, _)| t.into_owned(),
+            );
         let mut events = Vec::new();
-        match self.get(section, "events", h) {
-            Ok(got) => {
-                let (text, v) = got.map_or((String::new(), None), |(t, v)| (t.into_owned(), Some(v)));
-                let mut names: Vec<String> = Vec::new();
-                for e in convert::list_of_strings(&text) {
-                    let up = e.to_uppercase();
-                    if !names.contains(&up) {
-                        names.push(up);
-                    }
+        if let Ok(got) = self.get(section, "events", h) {
+            let (text, v) = got.map_or((String::new(), None), |(t, v)| (t.into_owned(), Some(v)));
+            let mut names: Vec<String> = Vec::new();
+            for e in convert::list_of_strings(&text) {
+                let up = e.to_uppercase();
+                if !names.contains(&up) {
+                    names.push(up);
                 }
-                if names.is_empty() {
-                    let span = v.map_or(self.section_header(section), Value::span);
+            }
+            if names.is_empty() {
+                let span = v.map_or(self.section_header(section), Value::span);
+                self.error(
+                    Diagnostic::new(
+                        Code::MissingEvents,
+                        format!("`[{section}]` subscribes to no events"),
+                    )
+                    .at(span, "`events` missing or empty")
+                    .help("add `events = PROCESS_STATE` (or the event types the listener handles)")
+                    .supervisord(format!("[{section}] section requires an \"events\" line")),
+                );
+            }
+            for n in &names {
+                if !convert::event_type(n) {
+                    let span = v.as_ref().map_or(self.section_header(section), |v| {
+                        let pos = v
+                            .text
+                            .to_uppercase()
+                            .find(n.as_str())
+                            .filter(|_| !n.is_empty());
+                        pos.map_or(v.span(), |p| v.span_of(p, p + n.len()))
+                    });
                     self.error(
-                        Diagnostic::new(Code::MissingEvents, format!("`[{section}]` subscribes to no events"))
-                            .at(span, "`events` missing or empty")
-                            .help("add `events = PROCESS_STATE` (or the event types the listener handles)")
-                            .supervisord(format!("[{section}] section requires an \"events\" line")),
+                        Diagnostic::new(Code::UnknownEventType, format!("unknown event type `{n}` in `[{section}]`"))
+                            .at(span, "unknown event type")
+                            .help("use an event type such as `PROCESS_STATE`, `PROCESS_STATE_EXITED` or `TICK_60`")
+                            .supervisord(format!("Unknown event type {n} in [{section}] events")),
                     );
                 }
-                for n in &names {
-                    if !convert::event_type(n) {
-                        let span = v.as_ref().map_or(self.section_header(section), |v| {
-                            let pos = v.text.to_uppercase().find(n.as_str()).filter(|_| !n.is_empty());
-                            pos.map_or(v.span(), |p| v.span_of(p, p + n.len()))
-                        });
-                        self.error(
-                            Diagnostic::new(Code::UnknownEventType, format!("unknown event type `{n}` in `[{section}]`"))
-                                .at(span, "unknown event type")
-                                .help("use an event type such as `PROCESS_STATE`, `PROCESS_STATE_EXITED` or `TICK_60`")
-                                .supervisord(format!("Unknown event type {n} in [{section}] events")),
-                        );
-                    }
-                }
-                names.sort();
-                events = names;
             }
-            Err(()) => {}
+            names.sort();
+            events = names;
         }
         if let Ok(got) = self.get(section, "redirect_stderr", h) {
             let v = got.as_ref().map(|g| g.1);
-            if self.conv(section, "redirect_stderr", got, "false", Kind::Bool, convert::boolean) == Some(true) {
-                let span = v.map_or(self.section_header(section), |v| v.span());
+            if self.conv(
+                section,
+                "redirect_stderr",
+                got,
+                "false",
+                Kind::Bool,
+                convert::boolean,
+            ) == Some(true)
+            {
+                let span = v.map_or(self.section_header(section), super::include::Value::span);
                 self.error(
                     Diagnostic::new(Code::ListenerRedirectStderr, format!("`redirect_stderr=true` in `[{section}]`"))
                         .at(span, "not allowed for event listeners")
@@ -675,7 +902,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         let processes = self.processes(section, &pool_name);
-        Some(ir::Group {
+        ir::Group {
             name: pool_name,
             kind: "eventlistener".into(),
             section: section.to_string(),
@@ -686,14 +913,16 @@ impl<'a> Lowerer<'a> {
             events: Some(events),
             result_handler: Some(result_handler),
             socket: None,
-        })
+        }
     }
 
     fn fcgi(&mut self, section: &str, h: &VarMap) -> Option<ir::Group> {
         let suffix = section.split_once(':').map_or("", |x| x.1);
         let span = self.suffix_span(section);
         let program_name = self.name_check(section, suffix, span);
-        let priority = self.typed(section, "priority", h, "999", Kind::Int, convert::integer).unwrap_or(999);
+        let priority = self
+            .typed(section, "priority", h, "999", Kind::Int, convert::integer)
+            .unwrap_or(999);
         let proc_uid = match self.get(section, "user", h) {
             Ok(Some((t, _))) => self.lookup_user(&t, section, "user"),
             _ => None,
@@ -702,28 +931,39 @@ impl<'a> Lowerer<'a> {
             Ok(Some((t, v))) => match convert::integer(&t) {
                 Ok(n) if (1..=65535).contains(&n) => Some(n),
                 Ok(n) => {
-                    self.socket_error(section, &v, &format!("Invalid socket_backlog value {n}"), "backlog must be 1..65535");
+                    self.socket_error(
+                        section,
+                        v,
+                        &format!("Invalid socket_backlog value {n}"),
+                        "backlog must be 1..65535",
+                    );
                     None
                 }
                 Err(msg) => {
-                    self.report_conv(section, "socket_backlog", &v, Kind::Int, &msg);
+                    self.report_conv(section, "socket_backlog", v, Kind::Int, &msg);
                     None
                 }
             },
             _ => None,
         };
         let owner = match self.get(section, "socket_owner", h) {
-            Ok(Some((t, v))) => Some(self.user_group(&t, &v, "Invalid socket_owner value")),
+            Ok(Some((t, v))) => Some(self.user_group(&t, v, "Invalid socket_owner value")),
             _ => None,
         };
         let mode = match self.get(section, "socket_mode", h) {
-            Ok(Some((t, v))) => match convert::octal_type(&t) {
-                Ok(m) => Some(m),
-                Err(_) => {
-                    self.socket_error(section, &v, &format!("Invalid socket_mode value {t}"), "not an octal number");
+            Ok(Some((t, v))) => {
+                if let Ok(m) = convert::octal_type(&t) {
+                    Some(m)
+                } else {
+                    self.socket_error(
+                        section,
+                        v,
+                        &format!("Invalid socket_mode value {t}"),
+                        "not an octal number",
+                    );
                     None
                 }
-            },
+            }
             _ => None,
         };
         let mut local = h.clone();
@@ -733,18 +973,26 @@ impl<'a> Lowerer<'a> {
         let sock = match self.get(section, "socket", &local) {
             Ok(Some((t, v))) if !t.is_empty() => Some((t, v)),
             Ok(_) => {
-                let span = self.tree.get(section, "socket").map_or(self.section_header(section), Value::span);
+                let span = self
+                    .tree
+                    .get(section, "socket")
+                    .map_or(self.section_header(section), Value::span);
                 self.error(
-                    Diagnostic::new(Code::MissingSocket, format!("`[{section}]` has no `socket`"))
-                        .at(span, "`socket` missing or empty")
-                        .help("add `socket = unix:///run/NAME.sock` or `socket = tcp://127.0.0.1:9000`")
-                        .supervisord(format!("[{section}] section requires a \"socket\" line")),
+                    Diagnostic::new(
+                        Code::MissingSocket,
+                        format!("`[{section}]` has no `socket`"),
+                    )
+                    .at(span, "`socket` missing or empty")
+                    .help("add `socket = unix:///run/NAME.sock` or `socket = tcp://127.0.0.1:9000`")
+                    .supervisord(format!("[{section}] section requires a \"socket\" line")),
                 );
                 None
             }
             Err(()) => None,
         };
-        let socket = sock.and_then(|(t, v)| self.fcgi_socket(section, &t, &v, proc_uid, owner.flatten(), mode, backlog));
+        let socket = sock.and_then(|(t, v)| {
+            self.fcgi_socket(section, &t, v, proc_uid, owner.flatten(), mode, backlog)
+        });
         let name = program_name?;
         let processes = self.processes(section, &name);
         Some(ir::Group {
@@ -783,7 +1031,15 @@ impl<'a> Lowerer<'a> {
     ) -> Option<ir::FcgiSocket> {
         if let Some(path) = sock.strip_prefix("unix://") {
             if !path.starts_with('/') {
-                self.socket_error(section, v, &format!("('Unix socket path %s is not an absolute path', {})", python::repr(path)), "not an absolute path");
+                self.socket_error(
+                    section,
+                    v,
+                    &format!(
+                        "('Unix socket path %s is not an absolute path', {})",
+                        python::repr(path)
+                    ),
+                    "not an absolute path",
+                );
                 return None;
             }
             let path = python::normpath(&absolute(&self.env.cwd, &self.expanduser(path)));
@@ -803,13 +1059,19 @@ impl<'a> Lowerer<'a> {
             });
         }
         if owner.is_some() || mode.is_some() {
-            self.socket_error(section, v, "socket_owner and socket_mode params should only be used with a Unix domain socket", "not a unix socket");
+            self.socket_error(
+                section,
+                v,
+                "socket_owner and socket_mode params should only be used with a Unix domain socket",
+                "not a unix socket",
+            );
             return None;
         }
         if let Some(rest) = sock.strip_prefix("tcp://") {
             let rest = rest.strip_suffix('\n').unwrap_or(rest);
             if let Some((host, port)) = rest.rsplit_once(':') {
-                let host_ok = !host.is_empty() && !host.contains(':') && !host.chars().any(python::is_space);
+                let host_ok =
+                    !host.is_empty() && !host.contains(':') && !host.chars().any(python::is_space);
                 let port_ok = !port.is_empty() && port.chars().all(char::is_numeric);
                 if host_ok && port_ok {
                     return match convert::port_number(port) {
@@ -831,7 +1093,12 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        self.socket_error(section, v, &format!("('Bad socket format %s', {})", python::repr(sock)), "not `unix://PATH` or `tcp://HOST:PORT`");
+        self.socket_error(
+            section,
+            v,
+            &format!("('Bad socket format %s', {})", python::repr(sock)),
+            "not `unix://PATH` or `tcp://HOST:PORT`",
+        );
         None
     }
 
@@ -842,24 +1109,29 @@ impl<'a> Lowerer<'a> {
             None => (text, None),
         };
         if !self.env.host_checks {
-            return Some((python::int(u).unwrap_or(65534), g.map_or(-1, |g| python::int(g).unwrap_or(65534))));
+            return Some((
+                python::int(u).unwrap_or(65534),
+                g.map_or(-1, |g| python::int(g).unwrap_or(65534)),
+            ));
         }
         let uid = lookup_uid(u);
         let gid = match g {
             None => Some(-1),
             Some(g) => lookup_gid(g),
         };
-        match (uid, gid) {
-            (Some(u), Some(g)) => Some((u, g)),
-            _ => {
-                self.error(
-                    Diagnostic::new(Code::InvalidOwner, format!("`{text}` is not an existing user[:group] on this host"))
-                        .at(v.span(), "unknown user or group")
-                        .help("create the account, or use one that exists")
-                        .supervisord(format!("{prefix} {text}")),
-                );
-                None
-            }
+        if let (Some(u), Some(g)) = (uid, gid) {
+            Some((u, g))
+        } else {
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidOwner,
+                    format!("`{text}` is not an existing user[:group] on this host"),
+                )
+                .at(v.span(), "unknown user or group")
+                .help("create the account, or use one that exists")
+                .supervisord(format!("{prefix} {text}")),
+            );
+            None
         }
     }
 
@@ -869,13 +1141,23 @@ impl<'a> Lowerer<'a> {
             return Some(uid);
         }
         if self.env.host_checks {
-            let span = self.tree.get(section, key).map_or(self.section_header(section), Value::span);
-            let msg = if python::int(name).is_ok() { format!("Invalid user id {name}") } else { format!("Invalid user name {name}") };
+            let span = self
+                .tree
+                .get(section, key)
+                .map_or(self.section_header(section), Value::span);
+            let msg = if python::int(name).is_ok() {
+                format!("Invalid user id {name}")
+            } else {
+                format!("Invalid user name {name}")
+            };
             self.error(
-                Diagnostic::new(Code::UnknownUser, format!("user `{name}` does not exist on this host"))
-                    .at(span, "unknown user")
-                    .help("create the user, or correct the name")
-                    .supervisord(msg),
+                Diagnostic::new(
+                    Code::UnknownUser,
+                    format!("user `{name}` does not exist on this host"),
+                )
+                .at(span, "unknown user")
+                .help("create the user, or correct the name")
+                .supervisord(msg),
             );
         }
         None
@@ -884,7 +1166,9 @@ impl<'a> Lowerer<'a> {
     fn processes(&mut self, section: &str, group_name: &str) -> Vec<ir::Process> {
         let suffix = section.split_once(':').map_or("", |x| x.1);
         let span = self.suffix_span(section);
-        let Some(program_name) = self.name_check(section, suffix, span) else { return Vec::new() };
+        let Some(program_name) = self.name_check(section, suffix, span) else {
+            return Vec::new();
+        };
         let mut common = VarMap::new();
         common.set("here", &self.tree.here);
         common.set("program_name", &program_name);
@@ -894,26 +1178,97 @@ impl<'a> Lowerer<'a> {
         let s = section;
         let priority = self.typed(s, "priority", c, "999", Kind::Int, convert::integer);
         let autostart = self.typed(s, "autostart", c, "true", Kind::Bool, convert::boolean);
-        let autorestart = self.typed(s, "autorestart", c, "unexpected", Kind::AutoRestart, convert::auto_restart);
+        let autorestart = self.typed(
+            s,
+            "autorestart",
+            c,
+            "unexpected",
+            Kind::AutoRestart,
+            convert::auto_restart,
+        );
         let startsecs = self.typed(s, "startsecs", c, "1", Kind::Int, convert::integer);
         let startretries = self.typed(s, "startretries", c, "3", Kind::Int, convert::integer);
-        let stopsignal = self.typed(s, "stopsignal", c, "TERM", Kind::Signal, convert::signal_number);
+        let stopsignal = self.typed(
+            s,
+            "stopsignal",
+            c,
+            "TERM",
+            Kind::Signal,
+            convert::signal_number,
+        );
         let stopwaitsecs = self.typed(s, "stopwaitsecs", c, "10", Kind::Int, convert::integer);
         let stopasgroup = self.typed(s, "stopasgroup", c, "false", Kind::Bool, convert::boolean);
-        let sag_default = if stopasgroup == Some(true) { "true" } else { "false" };
-        let killasgroup = self.typed(s, "killasgroup", c, sag_default, Kind::Bool, convert::boolean);
-        let exitcodes = self.typed(s, "exitcodes", c, "0", Kind::ExitCodes, convert::list_of_exitcodes);
-        let redirect_stderr = self.typed(s, "redirect_stderr", c, "false", Kind::Bool, convert::boolean);
+        let sag_default = if stopasgroup == Some(true) {
+            "true"
+        } else {
+            "false"
+        };
+        let killasgroup = self.typed(
+            s,
+            "killasgroup",
+            c,
+            sag_default,
+            Kind::Bool,
+            convert::boolean,
+        );
+        let exitcodes = self.typed(
+            s,
+            "exitcodes",
+            c,
+            "0",
+            Kind::ExitCodes,
+            convert::list_of_exitcodes,
+        );
+        let redirect_stderr = self.typed(
+            s,
+            "redirect_stderr",
+            c,
+            "false",
+            Kind::Bool,
+            convert::boolean,
+        );
         let numprocs = self.typed(s, "numprocs", c, "1", Kind::Int, convert::integer);
         let numprocs_start = self.typed(s, "numprocs_start", c, "0", Kind::Int, convert::integer);
         let environment_raw = self.get_with(s, "environment", c, false).ok().flatten();
-        let stdout_cmax = self.typed(s, "stdout_capture_maxbytes", c, "0", Kind::Bytes, convert::byte_size);
-        let stdout_events = self.typed(s, "stdout_events_enabled", c, "false", Kind::Bool, convert::boolean);
-        let stderr_cmax = self.typed(s, "stderr_capture_maxbytes", c, "0", Kind::Bytes, convert::byte_size);
-        let stderr_events = self.typed(s, "stderr_events_enabled", c, "false", Kind::Bool, convert::boolean);
+        let stdout_cmax = self.typed(
+            s,
+            "stdout_capture_maxbytes",
+            c,
+            "0",
+            Kind::Bytes,
+            convert::byte_size,
+        );
+        let stdout_events = self.typed(
+            s,
+            "stdout_events_enabled",
+            c,
+            "false",
+            Kind::Bool,
+            convert::boolean,
+        );
+        let stderr_cmax = self.typed(
+            s,
+            "stderr_capture_maxbytes",
+            c,
+            "0",
+            Kind::Bytes,
+            convert::byte_size,
+        );
+        let stderr_events = self.typed(
+            s,
+            "stderr_events_enabled",
+            c,
+            "false",
+            Kind::Bool,
+            convert::boolean,
+        );
         let serverurl = match self.get(s, "serverurl", c) {
             Ok(Some((t, _))) => {
-                if !t.is_empty() && python::upper(python::strip(&t)) == "AUTO" { None } else { Some(t.into_owned()) }
+                if !t.is_empty() && python::upper(python::strip(&t)) == "AUTO" {
+                    None
+                } else {
+                    Some(t.into_owned())
+                }
             }
             _ => None,
         };
@@ -925,12 +1280,23 @@ impl<'a> Lowerer<'a> {
             _ => (None, None),
         };
         let umask = match self.get(s, "umask", c) {
-            Ok(Some((t, v))) => self.conv(s, "umask", Some((t, v)), "", Kind::Octal, convert::octal_type),
+            Ok(Some((t, v))) => self.conv(
+                s,
+                "umask",
+                Some((t, v)),
+                "",
+                Kind::Octal,
+                convert::octal_type,
+            ),
             _ => None,
         };
         let pn_value = self.tree.get(s, "process_name").cloned();
-        let process_name_raw = pn_value.as_ref().map_or_else(|| "%(program_name)s".to_string(), |v| v.text.clone());
-        let pn_span = pn_value.as_ref().map_or(self.section_header(s), Value::span);
+        let process_name_raw = pn_value
+            .as_ref()
+            .map_or_else(|| "%(program_name)s".to_string(), |v| v.text.clone());
+        let pn_span = pn_value
+            .as_ref()
+            .map_or(self.section_header(s), Value::span);
         let process_name = self.name_check(s, &process_name_raw, pn_span);
 
         let numprocs = numprocs.unwrap_or(1);
@@ -949,11 +1315,17 @@ impl<'a> Lowerer<'a> {
             }
         }
         if stopasgroup == Some(true) && killasgroup == Some(false) {
-            let span = self.tree.get(s, "killasgroup").map_or(self.section_header(s), Value::span);
-            let mut d = Diagnostic::new(Code::StopAsGroupWithoutKillAsGroup, format!("`[{s}]` sets `stopasgroup=true` and `killasgroup=false`"))
-                .at(span, "conflicts with stopasgroup")
-                .help("remove `killasgroup` (it follows `stopasgroup`) or set it to true")
-                .supervisord("Cannot set stopasgroup=true and killasgroup=false");
+            let span = self
+                .tree
+                .get(s, "killasgroup")
+                .map_or(self.section_header(s), Value::span);
+            let mut d = Diagnostic::new(
+                Code::StopAsGroupWithoutKillAsGroup,
+                format!("`[{s}]` sets `stopasgroup=true` and `killasgroup=false`"),
+            )
+            .at(span, "conflicts with stopasgroup")
+            .help("remove `killasgroup` (it follows `stopasgroup`) or set it to true")
+            .supervisord("Cannot set stopasgroup=true and killasgroup=false");
             if let Some(v) = self.tree.get(s, "stopasgroup") {
                 d = d.also(v.span(), "stopasgroup set here");
             }
@@ -971,7 +1343,10 @@ impl<'a> Lowerer<'a> {
             local.set_int("numprocs", numprocs);
             let mut environment = IndexMap::new();
             if let Some((raw, v)) = &environment_raw {
-                let scope = Scope { base: &base, local: &local };
+                let scope = Scope {
+                    base: &base,
+                    local: &local,
+                };
                 if let Ok(text) = self.expand_again(raw, v, "environment", &scope) {
                     // most programs expand to the same text for every process: parse it once
                     if env_memo.as_ref().is_some_and(|(t, _)| *t == text) {
@@ -986,7 +1361,9 @@ impl<'a> Lowerer<'a> {
                                 }
                                 env_memo = Some((text, environment.clone()));
                             }
-                            Err(msg) => self.report_conv(s, "environment", v, Kind::Environment, &msg),
+                            Err(msg) => {
+                                self.report_conv(s, "environment", v, Kind::Environment, &msg)
+                            }
                         }
                     }
                 }
@@ -995,7 +1372,9 @@ impl<'a> Lowerer<'a> {
                 local.set(&format!("ENV_{k}"), v);
             }
             let scope_base = &base;
-            let directory = self.get_scoped(s, "directory", scope_base, &local).map(|(t, _)| t.into_owned());
+            let directory = self
+                .get_scoped(s, "directory", scope_base, &local)
+                .map(|(t, _)| t.into_owned());
             let stdout = self.logfile(s, "stdout", scope_base, &local);
             let stderr = self.logfile(s, "stderr", scope_base, &local);
             let mut stderr = stderr;
@@ -1003,9 +1382,12 @@ impl<'a> Lowerer<'a> {
                 if !matches!(stderr.file, LogFile::Auto | LogFile::None) {
                     self.warnings.push(format!("For [{s}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored"));
                     if let Some(v) = self.tree.get(s, "stderr_logfile") {
-                        let d = Diagnostic::new(Code::RedirectedStderrLogfile, format!("`stderr_logfile` of `[{s}]` is ignored"))
-                            .at(v.span(), "ignored: stderr goes to the stdout log")
-                            .help("remove `stderr_logfile`, or set `redirect_stderr=false`");
+                        let d = Diagnostic::new(
+                            Code::RedirectedStderrLogfile,
+                            format!("`stderr_logfile` of `[{s}]` is ignored"),
+                        )
+                        .at(v.span(), "ignored: stderr goes to the stdout log")
+                        .help("remove `stderr_logfile`, or set `redirect_stderr=false`");
                         self.error(d);
                     }
                 }
@@ -1021,11 +1403,16 @@ impl<'a> Lowerer<'a> {
                     );
                     None
                 }
-                Some(_) => self.get_scoped(s, "command", scope_base, &local).map(|(t, _)| t.into_owned()),
+                Some(_) => self
+                    .get_scoped(s, "command", scope_base, &local)
+                    .map(|(t, _)| t.into_owned()),
             };
             let name = match &process_name {
                 Some(pn) => {
-                    let scope = Scope { base: scope_base, local: &local };
+                    let scope = Scope {
+                        base: scope_base,
+                        local: &local,
+                    };
                     match (&pn_value, expand::expand(pn, &scope)) {
                         (_, Ok(n)) => Some(n.into_owned()),
                         (Some(v), Err(e)) => {
@@ -1038,7 +1425,9 @@ impl<'a> Lowerer<'a> {
                 }
                 None => None,
             };
-            let (Some(command), Some(name)) = (command, name) else { continue };
+            let (Some(command), Some(name)) = (command, name) else {
+                continue;
+            };
             out.push(ir::Process {
                 name,
                 section: s.to_string(),
@@ -1057,7 +1446,9 @@ impl<'a> Lowerer<'a> {
                 startretries: startretries.unwrap_or(3),
                 exitcodes: exitcodes.clone().unwrap_or_else(|| vec![0]),
                 stopsignal: stopsignal.map_or(ir::Signal::Name("TERM".into()), |n| {
-                    convert::signal_name(n).map_or(ir::Signal::Number(i64::from(n)), |s| ir::Signal::Name(s.to_string()))
+                    convert::signal_name(n).map_or(ir::Signal::Number(i64::from(n)), |s| {
+                        ir::Signal::Name(s.to_string())
+                    })
                 }),
                 stopwaitsecs: stopwaitsecs.unwrap_or(10),
                 stopasgroup: stopasgroup.unwrap_or(false),
@@ -1082,12 +1473,22 @@ impl<'a> Lowerer<'a> {
             });
         }
         self.environ = base;
-        out.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.name.cmp(&b.name)));
+        out.sort_by(|a, b| {
+            a.priority
+                .cmp(&b.priority)
+                .then_with(|| a.name.cmp(&b.name))
+        });
         out
     }
 
     /// `get` with a base other than the live environ (per-process scopes).
-    fn get_scoped(&mut self, section: &str, key: &str, base: &VarMap, local: &VarMap) -> Option<(Cow<'a, str>, &'a Value)> {
+    fn get_scoped(
+        &mut self,
+        section: &str,
+        key: &str,
+        base: &VarMap,
+        local: &VarMap,
+    ) -> Option<(Cow<'a, str>, &'a Value)> {
         let tree: &'a Tree = self.tree;
         let v = tree.get(section, key)?;
         let scope = Scope { base, local };
@@ -1103,9 +1504,19 @@ impl<'a> Lowerer<'a> {
 
     fn logfile(&mut self, s: &str, channel: &str, base: &VarMap, local: &VarMap) -> LogSettings {
         let (lf_key, bu_key, mb_key, sy_key) = if channel == "stdout" {
-            ("stdout_logfile", "stdout_logfile_backups", "stdout_logfile_maxbytes", "stdout_syslog")
+            (
+                "stdout_logfile",
+                "stdout_logfile_backups",
+                "stdout_logfile_maxbytes",
+                "stdout_syslog",
+            )
         } else {
-            ("stderr_logfile", "stderr_logfile_backups", "stderr_logfile_maxbytes", "stderr_syslog")
+            (
+                "stderr_logfile",
+                "stderr_logfile_backups",
+                "stderr_logfile_maxbytes",
+                "stderr_syslog",
+            )
         };
         let mut file = LogFile::Auto;
         if self.tree.get(s, lf_key).is_some() {
@@ -1115,7 +1526,7 @@ impl<'a> Lowerer<'a> {
                     file = match convert::logfile_name(&twice) {
                         LogFile::Path(p) => {
                             let p = self.expanduser(&p);
-                            self.check_dir(&p, false, Some(&v), &format!("`{lf_key}`"));
+                            self.check_dir(&p, false, Some(v), &format!("`{lf_key}`"));
                             LogFile::Path(p)
                         }
                         other => other,
@@ -1123,17 +1534,44 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        let backups = self.typed_scoped(s, bu_key, base, local, "10", Kind::Int, convert::integer).unwrap_or(10);
-        let maxbytes = self.typed_scoped(s, mb_key, base, local, "50MB", Kind::Bytes, convert::byte_size).unwrap_or(52_428_800);
-        let mut syslog = self.typed_scoped(s, sy_key, base, local, "false", Kind::Bool, convert::boolean).unwrap_or(false);
+        let backups = self
+            .typed_scoped(s, bu_key, base, local, "10", Kind::Int, convert::integer)
+            .unwrap_or(10);
+        let maxbytes = self
+            .typed_scoped(
+                s,
+                mb_key,
+                base,
+                local,
+                "50MB",
+                Kind::Bytes,
+                convert::byte_size,
+            )
+            .unwrap_or(52_428_800);
+        let mut syslog = self
+            .typed_scoped(
+                s,
+                sy_key,
+                base,
+                local,
+                "false",
+                Kind::Bool,
+                convert::boolean,
+            )
+            .unwrap_or(false);
         if matches!(file, LogFile::Syslog) {
             self.warnings.push(format!(
                 "For [{s}], {lf_key}=syslog but this is deprecated and will be removed.  Use {sy_key}=true to enable syslog instead."
             ));
             if let Some(v) = self.tree.get(s, lf_key) {
-                let d = Diagnostic::new(Code::DeprecatedSyslogLogfile, format!("`{lf_key}=syslog` is deprecated"))
-                    .at(v.span(), "deprecated")
-                    .help(format!("write `{sy_key}=true` and `{lf_key}=NONE` (or a file)"));
+                let d = Diagnostic::new(
+                    Code::DeprecatedSyslogLogfile,
+                    format!("`{lf_key}=syslog` is deprecated"),
+                )
+                .at(v.span(), "deprecated")
+                .help(format!(
+                    "write `{sy_key}=true` and `{lf_key}=NONE` (or a file)"
+                ));
                 self.error(d);
             }
             file = LogFile::None;
@@ -1147,12 +1585,22 @@ impl<'a> Lowerer<'a> {
                 .tree
                 .get(s, mb_key)
                 .map_or(self.section_header(s), Value::span);
-            let d = Diagnostic::new(Code::AutoLogWithoutRollover, format!("AUTO `{lf_key}` of `[{s}]` has no size limit"))
-                .at(span, "0 disables rotation")
-                .help(format!("set `{channel}_logfile_maxbytes` above 0, or name a log file"));
+            let d = Diagnostic::new(
+                Code::AutoLogWithoutRollover,
+                format!("AUTO `{lf_key}` of `[{s}]` has no size limit"),
+            )
+            .at(span, "0 disables rotation")
+            .help(format!(
+                "set `{channel}_logfile_maxbytes` above 0, or name a log file"
+            ));
             self.error(d);
         }
-        LogSettings { file, backups, maxbytes, syslog }
+        LogSettings {
+            file,
+            backups,
+            maxbytes,
+            syslog,
+        }
     }
 
     #[allow(clippy::too_many_arguments)] // a scoped twin of `typed`
@@ -1177,23 +1625,29 @@ impl<'a> Lowerer<'a> {
         let mut out = Vec::new();
         let empty = VarMap::new();
         let sections: Vec<String> = self.tree.sections.keys().cloned().collect();
-        for section in sections.iter().filter(|s| s.starts_with("inet_http_server")) {
+        for section in sections
+            .iter()
+            .filter(|s| s.starts_with("inet_http_server"))
+        {
             let name = section.split_once(':').map(|x| x.1.to_string());
             let (username, password) = self.auth(section);
             let port = match self.get(section, "port", &empty) {
                 Ok(Some((t, v))) => match convert::inet_address(&t) {
                     Ok(hp) => Some(hp),
                     Err(msg) => {
-                        self.report_conv(section, "port", &v, Kind::Port, &msg);
+                        self.report_conv(section, "port", v, Kind::Port, &msg);
                         None
                     }
                 },
                 Ok(None) => {
                     self.error(
-                        Diagnostic::new(Code::MissingServerAddress, format!("`[{section}]` has no `port`"))
-                            .at(self.section_header(section), "no port to listen on")
-                            .help("add `port = 127.0.0.1:9001`")
-                            .supervisord(format!("section [{section}] has no port value")),
+                        Diagnostic::new(
+                            Code::MissingServerAddress,
+                            format!("`[{section}]` has no `port`"),
+                        )
+                        .at(self.section_header(section), "no port to listen on")
+                        .help("add `port = 127.0.0.1:9001`")
+                        .supervisord(format!("section [{section}] has no port value")),
                     );
                     None
                 }
@@ -1213,17 +1667,26 @@ impl<'a> Lowerer<'a> {
                 password,
             });
         }
-        for section in sections.iter().filter(|s| s.starts_with("unix_http_server")) {
+        for section in sections
+            .iter()
+            .filter(|s| s.starts_with("unix_http_server"))
+        {
             let name = section.split_once(':').map(|x| x.1.to_string());
             let h = self.here_vars();
             let file = match self.get(section, "file", &h) {
-                Ok(Some((t, _))) => Some(python::normpath(&absolute(&self.env.cwd, &self.expanduser(python::strip(&t))))),
+                Ok(Some((t, _))) => Some(python::normpath(&absolute(
+                    &self.env.cwd,
+                    &self.expanduser(python::strip(&t)),
+                ))),
                 Ok(None) => {
                     self.error(
-                        Diagnostic::new(Code::MissingServerAddress, format!("`[{section}]` has no `file`"))
-                            .at(self.section_header(section), "no socket file")
-                            .help("add `file = /run/supervisor.sock`")
-                            .supervisord(format!("section [{section}] has no file value")),
+                        Diagnostic::new(
+                            Code::MissingServerAddress,
+                            format!("`[{section}]` has no `file`"),
+                        )
+                        .at(self.section_header(section), "no socket file")
+                        .help("add `file = /run/supervisor.sock`")
+                        .supervisord(format!("section [{section}] has no file value")),
                     );
                     None
                 }
@@ -1231,17 +1694,24 @@ impl<'a> Lowerer<'a> {
             };
             let (username, password) = self.auth(section);
             let chown = match self.get(section, "chown", &empty) {
-                Ok(Some((t, v))) => self.user_group(&t, &v, "Invalid sockchown value"),
+                Ok(Some((t, v))) => self.user_group(&t, v, "Invalid sockchown value"),
                 _ => Some((-1, -1)),
             };
             let chmod = match self.get(section, "chmod", &empty) {
-                Ok(Some((t, v))) => match convert::octal_type(&t) {
-                    Ok(m) => m,
-                    Err(_) => {
-                        self.report_conv(section, "chmod", &v, Kind::Octal, &format!("Invalid chmod value {t}"));
+                Ok(Some((t, v))) => {
+                    if let Ok(m) = convert::octal_type(&t) {
+                        m
+                    } else {
+                        self.report_conv(
+                            section,
+                            "chmod",
+                            v,
+                            Kind::Octal,
+                            &format!("Invalid chmod value {t}"),
+                        );
                         0o700
                     }
-                },
+                }
                 _ => 0o700,
             };
             out.push(ir::HttpServer {
@@ -1262,11 +1732,26 @@ impl<'a> Lowerer<'a> {
 
     fn auth(&mut self, section: &str) -> (Option<String>, Option<String>) {
         let empty = VarMap::new();
-        let username = self.get(section, "username", &empty).ok().flatten().map(|x| x.0.into_owned());
-        let password = self.get(section, "password", &empty).ok().flatten().map(|x| x.0.into_owned());
+        let username = self
+            .get(section, "username", &empty)
+            .ok()
+            .flatten()
+            .map(|x| x.0.into_owned());
+        let password = self
+            .get(section, "password", &empty)
+            .ok()
+            .flatten()
+            .map(|x| x.0.into_owned());
         if username.is_some() != password.is_some() {
-            let (present, missing) = if username.is_some() { ("username", "password") } else { ("password", "username") };
-            let span = self.tree.get(section, present).map_or(self.section_header(section), Value::span);
+            let (present, missing) = if username.is_some() {
+                ("username", "password")
+            } else {
+                ("password", "username")
+            };
+            let span = self
+                .tree
+                .get(section, present)
+                .map_or(self.section_header(section), Value::span);
             self.error(
                 Diagnostic::new(Code::IncompleteAuth, format!("`[{section}]` has a {present} but no {missing}"))
                     .at(span, format!("{missing} missing"))
@@ -1279,11 +1764,10 @@ impl<'a> Lowerer<'a> {
 
     /// supervisorctl reads only the main file, with its own environment.
     fn supervisorctl(&mut self) -> Option<ir::Supervisorctl> {
-        let root = self.tree.root;
-        let in_root = self.tree.sections.get("supervisorctl").is_some_and(|s| s.file == root);
-        if !in_root {
-            return None;
-        }
+        let tree: &'a Tree = self.tree;
+        let main_only: &'a Tree = tree.main_only.as_deref()?;
+        // supervisorctl reads the main file on its own: no includes, no `%(here)s` rewriting
+        let saved_tree = std::mem::replace(&mut self.tree, main_only);
         // errors here are supervisorctl's, never supervisord's: collect them separately
         let mut own = Diagnostics::new();
         let saved = std::mem::replace(self.diags, own);
@@ -1298,26 +1782,44 @@ impl<'a> Lowerer<'a> {
         let h = self.here_vars();
         let empty = VarMap::new();
         let result = (|| {
-            let serverurl = self.get(s, "serverurl", &h).map_err(|()| ())?.map_or_else(|| "http://localhost:9001".to_string(), |x| x.0.into_owned());
+            let serverurl = self
+                .get(s, "serverurl", &h)?
+                .map_or_else(|| "http://localhost:9001".to_string(), |x| x.0.into_owned());
             let serverurl = match serverurl.strip_prefix("unix://") {
-                Some(p) => format!("unix://{}", python::normpath(&absolute(&self.env.cwd, &self.expanduser(p)))),
+                Some(p) => format!(
+                    "unix://{}",
+                    python::normpath(&absolute(&self.env.cwd, &self.expanduser(p)))
+                ),
                 None => serverurl,
             };
-            let prompt = self.get(s, "prompt", &empty).map_err(|()| ())?.map_or_else(|| "supervisor".to_string(), |x| x.0.into_owned());
-            let username = self.get(s, "username", &empty).map_err(|()| ())?.map(|x| x.0.into_owned());
-            let password = self.get(s, "password", &empty).map_err(|()| ())?.map(|x| x.0.into_owned());
-            let history = self.get(s, "history_file", &h).map_err(|()| ())?.map(|x| x.0.into_owned());
+            let prompt = self
+                .get(s, "prompt", &empty)?
+                .map_or_else(|| "supervisor".to_string(), |x| x.0.into_owned());
+            let username = self.get(s, "username", &empty)?.map(|x| x.0.into_owned());
+            let password = self.get(s, "password", &empty)?.map(|x| x.0.into_owned());
+            let history = self.get(s, "history_file", &h)?.map(|x| x.0.into_owned());
             let history_file = history
                 .filter(|h| !h.is_empty())
                 .map(|h| python::normpath(&absolute(&self.env.cwd, &self.expanduser(&h))));
-            Ok::<_, ()>(ir::Supervisorctl::Settings { serverurl, prompt, username, password, history_file })
+            Ok::<_, ()>(ir::Supervisorctl::Settings {
+                serverurl,
+                prompt,
+                username,
+                password,
+                history_file,
+            })
         })();
         self.environ = environ_saved;
+        self.tree = saved_tree;
         own = std::mem::replace(self.diags, saved);
         match result {
             Ok(r) => Some(r),
             Err(()) => Some(ir::Supervisorctl::Error {
-                error: own.iter().next().and_then(|d| d.supervisord.clone()).unwrap_or_default(),
+                error: own
+                    .iter()
+                    .next()
+                    .and_then(|d| d.supervisord.clone())
+                    .unwrap_or_default(),
             }),
         }
     }
@@ -1343,28 +1845,48 @@ impl LogFile {
 
 /// supervisord's octal rendering: at least 3 digits, `-` for negatives.
 fn octal(v: i64) -> String {
-    if v >= 0 { format!("{v:03o}") } else { format!("-{:03o}", -v) }
+    if v >= 0 {
+        format!("{v:03o}")
+    } else {
+        format!("-{:03o}", -v)
+    }
 }
 
 fn lookup_uid(name: &str) -> Option<i64> {
     if let Ok(n) = python::int(name) {
         let uid = u32::try_from(n).ok()?;
-        return nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok().flatten().map(|_| n);
+        return nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+            .ok()
+            .flatten()
+            .map(|_| n);
     }
-    nix::unistd::User::from_name(name).ok().flatten().map(|u| i64::from(u.uid.as_raw()))
+    nix::unistd::User::from_name(name)
+        .ok()
+        .flatten()
+        .map(|u| i64::from(u.uid.as_raw()))
 }
 
 fn lookup_gid(name: &str) -> Option<i64> {
     if let Ok(n) = python::int(name) {
         let gid = u32::try_from(n).ok()?;
-        return nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid)).ok().flatten().map(|_| n);
+        return nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+            .ok()
+            .flatten()
+            .map(|_| n);
     }
-    nix::unistd::Group::from_name(name).ok().flatten().map(|g| i64::from(g.gid.as_raw()))
+    nix::unistd::Group::from_name(name)
+        .ok()
+        .flatten()
+        .map(|g| i64::from(g.gid.as_raw()))
 }
 
 fn gid_for_uid(uid: i64) -> i64 {
     u32::try_from(uid)
         .ok()
-        .and_then(|u| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(u)).ok().flatten())
+        .and_then(|u| {
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(u))
+                .ok()
+                .flatten()
+        })
         .map_or(uid, |u| i64::from(u.gid.as_raw()))
 }

@@ -1,6 +1,6 @@
 //! supervisord's INI dialect, read losslessly.
 //!
-//! supervisord reads its config with CPython 3.11's `configparser.RawConfigParser`
+//! supervisord reads its config with `CPython` 3.11's `configparser.RawConfigParser`
 //! (`inline_comment_prefixes=(';', '#')`, `strict=False`). This module reproduces
 //! that reader line by line: the same comment rules (including 3.11's round-based
 //! inline comment search), the same continuation rule (deeper indentation than the
@@ -171,7 +171,11 @@ fn split_lines(text: &str) -> Vec<(usize, usize, usize)> {
                 start = i + 1;
             }
             b'\r' => {
-                let next = if bytes.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 };
+                let next = if bytes.get(i + 1) == Some(&b'\n') {
+                    i + 2
+                } else {
+                    i + 1
+                };
                 out.push((start, i, next));
                 start = next;
                 i = next;
@@ -187,11 +191,11 @@ fn split_lines(text: &str) -> Vec<(usize, usize, usize)> {
     out
 }
 
-/// Where CPython 3.11 starts the inline comment of `line`, if anywhere.
+/// Where `CPython` 3.11 starts the inline comment of `line`, if anywhere.
 ///
 /// 3.11 searches in rounds: round k looks at the k-th `;` and the k-th `#`, and
 /// stops at the first round where one of them is preceded by whitespace (or starts
-/// the line). So `b#c #d ;e` keeps `b#c #d`; CPython 3.13 would keep only `b#c`.
+/// the line). So `b#c #d ;e` keeps `b#c #d`; `CPython` 3.13 would keep only `b#c`.
 fn inline_comment_start(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut positions: [Option<usize>; 2] = [None, None];
@@ -280,8 +284,8 @@ impl Builder<'_> {
                 }
                 if multi_line {
                     pieces.push(Piece {
-                    at: u32::try_from(value.len()).unwrap_or(u32::MAX),
-                    span: Span::new(self.file, s, t),
+                        at: u32::try_from(value.len()).unwrap_or(u32::MAX),
+                        span: Span::new(self.file, s, t),
                     });
                 }
                 value.push_str(self.text.get(s..t).unwrap_or(""));
@@ -290,7 +294,11 @@ impl Builder<'_> {
         // configparser joins with "\n" and rstrips the result
         let trimmed = value.trim_end_matches(python::is_space).len();
         value.truncate(trimmed);
-        if let Some(entry) = self.blocks.get_mut(b).and_then(|blk| blk.entries.get_mut(e)) {
+        if let Some(entry) = self
+            .blocks
+            .get_mut(b)
+            .and_then(|blk| blk.entries.get_mut(e))
+        {
             let start = first_start.unwrap_or(entry.value_span.start as usize);
             let end = last_end.unwrap_or(start).max(start);
             entry.value_span = Span::new(self.file, start, end);
@@ -320,15 +328,23 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
     if text.starts_with('\u{feff}') {
         rejected = true;
         diags.push(
-            Diagnostic::new(Code::ByteOrderMark, "the file starts with a byte order mark")
-                .at(Span::new(file, 0, 3), "invisible U+FEFF here")
-                .help("save the file as UTF-8 without a byte order mark")
-                .supervisord("File contains no section headers."),
+            Diagnostic::new(
+                Code::ByteOrderMark,
+                "the file starts with a byte order mark",
+            )
+            .at(Span::new(file, 0, 3), "invisible U+FEFF here")
+            .help("save the file as UTF-8 without a byte order mark")
+            .supervisord("File contains no section headers."),
         );
         // read the rest as if the mark were not there, to report what else is wrong
         if let Some(first) = line_list.first_mut() {
             first.0 = 3.min(first.1);
-            lines.push(Line { start: 0, end: 3.min(first.1), next: 3.min(first.1), kind: LineKind::Comment });
+            lines.push(Line {
+                start: 0,
+                end: 3.min(first.1),
+                next: 3.min(first.1),
+                kind: LineKind::Comment,
+            });
         }
     }
 
@@ -338,7 +354,11 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
             let s = python::strip(line);
             s.starts_with('#') || s.starts_with(';')
         };
-        let comment_start = if full_comment { Some(0) } else { inline_comment_start(line) };
+        let comment_start = if full_comment {
+            Some(0)
+        } else {
+            inline_comment_start(line)
+        };
         let content_end = start + comment_start.unwrap_or(line.len());
         let (vs, ve) = strip_range(text, start, content_end);
         if vs == ve {
@@ -346,14 +366,28 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
             if comment_start.is_none() && b.current.is_some() {
                 b.parts.push(None);
             }
-            let kind = if comment_start.is_some() { LineKind::Comment } else { LineKind::Blank };
-            lines.push(Line { start, end, next, kind });
+            let kind = if comment_start.is_some() {
+                LineKind::Comment
+            } else {
+                LineKind::Blank
+            };
+            lines.push(Line {
+                start,
+                end,
+                next,
+                kind,
+            });
             continue;
         }
         let indent = line.chars().take_while(|c| python::is_space(*c)).count();
         if in_section && b.current.is_some() && indent > indent_level {
             b.parts.push(Some((vs, ve)));
-            lines.push(Line { start, end, next, kind: LineKind::Continuation { value: (vs, ve) } });
+            lines.push(Line {
+                start,
+                end,
+                next,
+                kind: LineKind::Continuation { value: (vs, ve) },
+            });
             continue;
         }
         indent_level = indent;
@@ -362,12 +396,20 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
             b.finish_option();
             let name_range = (vs + 1, vs + close);
             b.blocks.push(Block {
-                name: text.get(name_range.0..name_range.1).unwrap_or("").to_string(),
+                name: text
+                    .get(name_range.0..name_range.1)
+                    .unwrap_or("")
+                    .to_string(),
                 header: Span::new(file, name_range.0, name_range.1),
                 entries: Vec::new(),
             });
             in_section = true;
-            lines.push(Line { start, end, next, kind: LineKind::Section { name: name_range } });
+            lines.push(Line {
+                start,
+                end,
+                next,
+                kind: LineKind::Section { name: name_range },
+            });
             continue;
         }
         if !in_section {
@@ -375,13 +417,21 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
             if !reported_no_header {
                 reported_no_header = true;
                 diags.push(
-                    Diagnostic::new(Code::NoSectionHeader, "text before the first section header")
-                        .at(Span::new(file, vs, ve), "not inside any `[section]`")
-                        .help("move this line below a `[section]` header, or comment it out with `;`")
-                        .supervisord("File contains no section headers."),
+                    Diagnostic::new(
+                        Code::NoSectionHeader,
+                        "text before the first section header",
+                    )
+                    .at(Span::new(file, vs, ve), "not inside any `[section]`")
+                    .help("move this line below a `[section]` header, or comment it out with `;`")
+                    .supervisord("File contains no section headers."),
                 );
             }
-            lines.push(Line { start, end, next, kind: LineKind::Invalid });
+            lines.push(Line {
+                start,
+                end,
+                next,
+                kind: LineKind::Invalid,
+            });
             continue;
         }
         let Some(sep) = value.find(['=', ':']) else {
@@ -396,26 +446,39 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
                         .supervisord("Source contains parsing errors"),
                 );
             }
-            lines.push(Line { start, end, next, kind: LineKind::Invalid });
+            lines.push(Line {
+                start,
+                end,
+                next,
+                kind: LineKind::Invalid,
+            });
             continue;
         };
         b.finish_option();
         let key_raw = &value[..sep];
         let key_len = key_raw.trim_end_matches(python::is_space).len();
         let key_range = (vs, vs + key_len);
-        let (val_s, val_e) = strip_range(text, vs + sep + 1, ve);
+        let (value_start, value_end) = strip_range(text, vs + sep + 1, ve);
         if key_len == 0 {
             rejected = true;
             b.errors += 1;
             if b.errors <= MAX_LINE_ERRORS {
                 diags.push(
                     Diagnostic::new(Code::EmptyKey, "option has no name")
-                        .at(Span::new(file, vs, vs + sep + 1), "nothing before the separator")
+                        .at(
+                            Span::new(file, vs, vs + sep + 1),
+                            "nothing before the separator",
+                        )
                         .help("write the key name before `=`")
                         .supervisord("Source contains parsing errors"),
                 );
             }
-            lines.push(Line { start, end, next, kind: LineKind::Invalid });
+            lines.push(Line {
+                start,
+                end,
+                next,
+                kind: LineKind::Invalid,
+            });
             continue;
         }
         let blk_index = b.blocks.len() - 1;
@@ -424,17 +487,20 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
                 key: python::lower(&value[..key_len]),
                 key_span: Span::new(file, key_range.0, key_range.1),
                 value: String::new(),
-                value_span: Span::new(file, val_s, val_e),
+                value_span: Span::new(file, value_start, value_end),
                 pieces: Vec::new(),
             });
             b.current = Some((blk_index, blk.entries.len() - 1));
-            b.parts.push(Some((val_s, val_e)));
+            b.parts.push(Some((value_start, value_end)));
         }
         lines.push(Line {
             start,
             end,
             next,
-            kind: LineKind::Option { key: key_range, value: (val_s, val_e) },
+            kind: LineKind::Option {
+                key: key_range,
+                value: (value_start, value_end),
+            },
         });
     }
     b.finish_option();
@@ -448,7 +514,11 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
             .help("check that this is a supervisord config file at all"),
         );
     }
-    Parsed { cst: Cst { file, lines }, blocks: b.blocks, rejected }
+    Parsed {
+        cst: Cst { file, lines },
+        blocks: b.blocks,
+        rejected,
+    }
 }
 
 /// If `value` (stripped, comment-free) is a section header, the offset of its closing

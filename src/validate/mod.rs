@@ -29,10 +29,13 @@ fn duplicate_keys(tree: &Tree, diags: &mut Diagnostics) {
         for (key, v) in &section.values {
             if let Some(first) = v.earlier.first() {
                 diags.push(
-                    Diagnostic::new(Code::DuplicateKey, format!("`{key}` is set more than once in `[{}]`", section.name))
-                        .at(v.entry.key_span, "this one wins")
-                        .also(*first, "first set here, ignored")
-                        .help("remove the line that should not apply"),
+                    Diagnostic::new(
+                        Code::DuplicateKey,
+                        format!("`{key}` is set more than once in `[{}]`", section.name),
+                    )
+                    .at(v.entry.key_span, "this one wins")
+                    .also(*first, "first set here, ignored")
+                    .help("remove the line that should not apply"),
                 );
             }
         }
@@ -64,13 +67,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -86,8 +91,14 @@ mod tests {
 
     #[test]
     fn suggests_close_names() {
-        assert_eq!(did_you_mean("ENV_APP_ROT", &["ENV_APP_ROOT", "here"]), Some("ENV_APP_ROOT"));
-        assert_eq!(did_you_mean("progam_name", &["program_name", "here"]), Some("program_name"));
+        assert_eq!(
+            did_you_mean("ENV_APP_ROT", &["ENV_APP_ROOT", "here"]),
+            Some("ENV_APP_ROOT")
+        );
+        assert_eq!(
+            did_you_mean("progam_name", &["program_name", "here"]),
+            Some("program_name")
+        );
         assert_eq!(did_you_mean("xyz", &["program_name", "here"]), None);
     }
 }

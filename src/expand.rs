@@ -459,7 +459,7 @@ impl<'v> Formatter<'v> {
             's' | 'r' | 'a' => match arg {
                 Arg::Val(Value::Int(n)) if fast => push_decimal(out, n),
                 Arg::Val(Value::Str(s)) if spec.conv == 's' => {
-                    output(out, s, &spec, false, &mut self.oversize, start)
+                    output(out, s, &spec, false, &mut self.oversize, start);
                 }
                 _ => {
                     let mut body = std::mem::take(&mut self.scratch);

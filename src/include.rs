@@ -103,6 +103,8 @@ pub struct Tree {
     /// The main file alone, as supervisorctl reads it (no includes, no `%(here)s` rewriting);
     /// kept only when it has a `[supervisorctl]` section.
     pub main_only: Option<Box<Tree>>,
+    /// False when the root file could not be decoded or was too large (nothing was parsed).
+    pub root_parsed: bool,
 }
 
 impl Tree {
@@ -252,13 +254,17 @@ fn load(
             // the lossy text has the same prefix, so the offset is valid in it
             let id = map.add(path.to_path_buf(), text, included_from);
             diags.push(
-                Diagnostic::new(Code::InvalidEncoding, format!("`{}` is not valid UTF-8", path.display()))
-                    .at(Span::new(id, valid, valid + 1), "undecodable byte here")
-                    .help("save the file as UTF-8, or keep binary files out of the include pattern")
-                    .supervisord(format!(
-                        "'utf-8' codec can't decode byte 0x{:02x} in position {valid}: invalid start byte",
-                        e.as_bytes().get(valid).copied().unwrap_or(0)
-                    )),
+                Diagnostic::new(
+                    Code::InvalidEncoding,
+                    format!("`{}` is not valid UTF-8", path.display()),
+                )
+                .at(Span::new(id, valid, valid + 1), "undecodable byte here")
+                .help("save the file as UTF-8, or keep binary files out of the include pattern")
+                .supervisord(format!(
+                    "'utf-8' codec can't decode byte 0x{:02x} in position {valid}: {}",
+                    e.as_bytes().get(valid).copied().unwrap_or(0),
+                    utf8_reason(e.as_bytes(), valid, e.utf8_error().error_len())
+                )),
             );
             Ok((id, false))
         }
@@ -276,6 +282,11 @@ pub fn report_expand_error(
 ) {
     match err {
         ExpandError::UnknownName { name, start, end } => {
+            // the error stops at the name; the label covers the whole `%(name)s` spec
+            let end = &expand::references(&value.text)
+                .iter()
+                .find(|r| r.start == *start)
+                .map_or(*end, |r| r.end.max(*end));
             let mut names: Vec<&str> = available.iter().map(String::as_str).collect();
             names.sort_unstable();
             let env_count = names.iter().filter(|n| n.starts_with("ENV_")).count();
@@ -341,7 +352,7 @@ pub fn report_expand_error(
                     format!("`{key_label}` is badly formatted: {message}"),
                 )
                 .at(value.span_of(*start, *end), "not a valid `%` format")
-                .help("write a literal percent sign as `%%`")
+                .help(bad_format_help(&value.text, *start, *end))
                 .supervisord(format!(
                     "Format string {} for {} is badly formatted: {message}",
                     python::repr(&value.text),
@@ -350,6 +361,23 @@ pub fn report_expand_error(
             );
         }
     }
+}
+
+/// Help for a bad `%` spec: a named spec with another conversion than `s` most
+/// likely lost its `s` (`%(program_name).log`); anything else wants `%%`.
+fn bad_format_help(text: &str, start: usize, end: usize) -> String {
+    let spec = text.get(start..end).unwrap_or("");
+    if let Some(rest) = spec.strip_prefix("%(") {
+        if let Some(close) = rest.find(')') {
+            let name = &rest[..close];
+            if !rest[close + 1..].ends_with('s') {
+                return format!(
+                    "to insert `{name}` as text, write `%({name})s`; a literal percent sign is `%%`"
+                );
+            }
+        }
+    }
+    "write a literal percent sign as `%%`".to_string()
 }
 
 /// Simple `Vars` over owned pairs, in insertion order (Python dict semantics).
@@ -461,6 +489,7 @@ pub fn resolve(
         tree.rejected = true;
         return Ok(tree);
     }
+    tree.root_parsed = true;
     let text = map.file(root_id).text.clone();
     let parsed = syntax::parse(root_id, &text, diags);
     tree.rejected |= parsed.rejected;
@@ -535,7 +564,10 @@ pub fn resolve(
                     Code::IncludeMatchesNothing,
                     format!("`{pattern}` matches no file"),
                 )
-                .at(span, format!("looked for `{joined}`"))
+                .at(
+                    span,
+                    format!("looked for `{}`", relative(&joined, &env.cwd)),
+                )
                 .help("correct the pattern, or remove it if the files are optional"),
             );
             continue;
@@ -547,7 +579,7 @@ pub fn resolve(
             match load(map, &path, Some(span), diags) {
                 Err(e) => {
                     diags.push(
-                        Diagnostic::new(Code::UnreadableInclude, format!("cannot read included `{m}`: {e}"))
+                        Diagnostic::new(Code::UnreadableInclude, format!("cannot read included `{}`: {e}", relative(&m, &env.cwd)))
                             .at(span, "matched here")
                             .help("make the file readable, or narrow the pattern; supervisord skips it silently"),
                     );
@@ -581,6 +613,22 @@ pub fn resolve(
         }
     }
     Ok(tree)
+}
+
+/// Python's reason for a UTF-8 decoding failure at `at`.
+fn utf8_reason(bytes: &[u8], at: usize, error_len: Option<usize>) -> &'static str {
+    match (bytes.get(at), error_len) {
+        (_, None) => "unexpected end of data",
+        (Some(0xc2..=0xf4), Some(_)) => "invalid continuation byte",
+        _ => "invalid start byte",
+    }
+}
+
+/// `path` relative to `cwd` when it is below it, for messages.
+fn relative(path: &str, cwd: &Path) -> String {
+    Path::new(path)
+        .strip_prefix(cwd)
+        .map_or_else(|_| path.to_string(), |p| p.display().to_string())
 }
 
 /// The span of one pattern inside the `files` value (the whole value when the text

@@ -24,19 +24,30 @@ fn python() -> Option<String> {
     if let Ok(p) = std::env::var("PYTHON") {
         return Some(p);
     }
-    let out = Command::new("bash").arg(shared().join("oracle/venv.sh")).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let out = Command::new("bash")
+        .arg(shared().join("oracle/venv.sh"))
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn run(cases: &Path) {
     let script = shared().join("oracle/conformance.sh");
     if !script.exists() {
-        assert!(!required(), "../shared/oracle is missing but SVCONF_REQUIRE_ORACLE=1");
+        assert!(
+            !required(),
+            "../shared/oracle is missing but SVCONF_REQUIRE_ORACLE=1"
+        );
         eprintln!("skipped: {} not found", script.display());
         return;
     }
     let Some(py) = python() else {
-        assert!(!required(), "no python with supervisor 4.3.0 but SVCONF_REQUIRE_ORACLE=1");
+        assert!(
+            !required(),
+            "no python with supervisor 4.3.0 but SVCONF_REQUIRE_ORACLE=1"
+        );
         eprintln!("skipped: no python with supervisor 4.3.0 (set PYTHON)");
         return;
     };
@@ -56,7 +67,10 @@ fn run(cases: &Path) {
         cases.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(last.starts_with("conformance: "), "unexpected output: {last}");
+    assert!(
+        last.starts_with("conformance: "),
+        "unexpected output: {last}"
+    );
 }
 
 #[test]

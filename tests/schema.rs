@@ -16,7 +16,16 @@ fn resolved_document_validates_against_its_schema_shape() {
     // every top-level key of a resolved document is a property of the schema
     let schema: serde_json::Value = serde_json::from_str(&svconf::emit::json::schema()).unwrap();
     let props = schema["properties"].as_object().unwrap();
-    for key in ["supervisord", "groups", "http_servers", "serverurl", "rpcinterfaces", "supervisorctl", "included_files", "warnings"] {
+    for key in [
+        "supervisord",
+        "groups",
+        "http_servers",
+        "serverurl",
+        "rpcinterfaces",
+        "supervisorctl",
+        "included_files",
+        "warnings",
+    ] {
         assert!(props.contains_key(key), "schema lacks `{key}`");
     }
 }

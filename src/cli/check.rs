@@ -1,5 +1,6 @@
 //! `svconf check`: every problem in a config, with positions, for people and CI.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -44,14 +45,15 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
             .iter()
             .filter(|g| !g.shadowed)
             .count();
-        out.push_str(&format!(
-            "{}: {} file{}, {groups} group{}, {processes} process{} (supervisord 4.3.0 would accept it)\n",
+        let _ = writeln!(
+            out,
+            "{}: {} file{}, {groups} group{}, {processes} process{} (supervisord 4.3.0 would accept it)",
             path.display(),
             compiled.sources.len(),
             if compiled.sources.len() == 1 { "" } else { "s" },
             if groups == 1 { "" } else { "s" },
             if processes == 1 { "" } else { "es" },
-        ));
+        );
     }
     super::print_stdout(&out)?;
     let (errors, warnings) = compiled.diagnostics.counts();

@@ -42,7 +42,7 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode, Error> {
     match args.to {
         Target::Json => super::print_stdout(&svconf::emit::json::render(&compiled.resolved))?,
         Target::Declared => {
-            super::print_stdout(&svconf::emit::json::render_declared(&compiled.declared()))?
+            super::print_stdout(&svconf::emit::json::render_declared(&compiled.declared()))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
 //! `svconf explain`: the documentation of diagnostic codes.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use svconf::Error;
@@ -20,8 +21,9 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode, Error> {
         let mut out = String::new();
         for c in Code::ALL {
             let i = c.info();
-            out.push_str(&format!(
-                "{}  {:<34} {:<8} {}{}\n",
+            let _ = writeln!(
+                out,
+                "{}  {:<34} {:<8} {}{}",
                 i.id,
                 i.name,
                 i.severity,
@@ -31,7 +33,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode, Error> {
                 } else {
                     ""
                 }
-            ));
+            );
         }
         super::print_stdout(&out)?;
         return Ok(ExitCode::SUCCESS);

@@ -217,7 +217,7 @@ digits and `_/.+-():` must be quoted, pairs are separated by commas.";
         "supervisord looks the user up when it reads the config.";
     MissingDirectory = "SV229", "missing-directory", Error, true,
         "a directory the config names does not exist (with `--host`)",
-        "`childlogdir`, `directory` and the parent directories of log and pid files must exist.";
+        "supervisord checks that `[supervisord] directory` and `childlogdir` exist, and the parent directories of `logfile`, `pidfile` and program log files. (A program's `directory` is only checked when the process starts.)";
     DeprecatedSyslogLogfile = "SV230", "deprecated-syslog-logfile", Warning, false,
         "`stdout_logfile=syslog` is deprecated",
         "supervisord rewrites it to `stdout_syslog=true` and no log file, with a warning.";

@@ -268,7 +268,7 @@ impl<'a> Lowerer<'a> {
 
     fn run(&mut self) -> ir::Resolved {
         let tree = self.tree;
-        if !tree.sections.contains_key("supervisord") && !self.fragment {
+        if !tree.sections.contains_key("supervisord") && !self.fragment && tree.root_parsed {
             let root = tree.root;
             self.error(
                 Diagnostic::new(Code::MissingSupervisordSection, "no `[supervisord]` section")
@@ -645,16 +645,14 @@ impl<'a> Lowerer<'a> {
                 .unwrap_or(999);
             let mut processes = Vec::new();
             if let Some((programs, v)) = programs {
+                let item_spans = list_item_spans(v);
+                let mut used = vec![false; item_spans.len()];
                 for program in programs {
                     let ps = format!("program:{program}");
                     let fs = format!("fcgi-program:{program}");
                     let has_p = self.tree.sections.contains_key(&ps);
                     let has_f = self.tree.sections.contains_key(&fs);
-                    let pos = v
-                        .text
-                        .find(program.as_str())
-                        .filter(|_| !program.is_empty());
-                    let span = pos.map_or(v.span(), |p| v.span_of(p, p + program.len()));
+                    let span = item_span(v, &program, &item_spans, &mut used);
                     if !has_p && !has_f {
                         let known: Vec<&str> = all
                             .iter()
@@ -862,13 +860,12 @@ impl<'a> Lowerer<'a> {
             }
             for n in &names {
                 if !convert::event_type(n) {
-                    let span = v.as_ref().map_or(self.section_header(section), |v| {
-                        let pos = v
-                            .text
-                            .to_uppercase()
-                            .find(n.as_str())
-                            .filter(|_| !n.is_empty());
-                        pos.map_or(v.span(), |p| v.span_of(p, p + n.len()))
+                    let span = v.map_or(self.section_header(section), |v| {
+                        let spans: Vec<(String, Span)> = list_item_spans(v)
+                            .into_iter()
+                            .map(|(t, sp)| (python::upper(&t), sp))
+                            .collect();
+                        item_span(v, n, &spans, &mut vec![false; spans.len()])
                     });
                     self.error(
                         Diagnostic::new(Code::UnknownEventType, format!("unknown event type `{n}` in `[{section}]`"))
@@ -1010,11 +1007,27 @@ impl<'a> Lowerer<'a> {
     }
 
     fn socket_error(&mut self, section: &str, v: &Value, msg: &str, label: &str) {
+        self.socket_error_plain(section, v, msg, msg, label);
+    }
+
+    /// `plain` is what we say; `msg` is what supervisord says (two of its socket
+    /// messages are printed as a raw Python tuple).
+    fn socket_error_plain(
+        &mut self,
+        section: &str,
+        v: &Value,
+        plain: &str,
+        msg: &str,
+        label: &str,
+    ) {
         self.error(
-            Diagnostic::new(Code::InvalidSocket, format!("`[{section}]`: {msg}"))
-                .at(v.span(), label.to_string())
-                .help("write `socket = unix:///absolute/path.sock` or `socket = tcp://host:port`")
-                .supervisord(format!("{msg} in [{section}] socket")),
+            Diagnostic::new(
+                Code::InvalidSocket,
+                format!("`socket` of `[{section}]`: {plain}"),
+            )
+            .at(v.span(), label.to_string())
+            .help("write `socket = unix:///absolute/path.sock` or `socket = tcp://host:port`")
+            .supervisord(format!("{msg} in [{section}] socket")),
         );
     }
 
@@ -1031,9 +1044,10 @@ impl<'a> Lowerer<'a> {
     ) -> Option<ir::FcgiSocket> {
         if let Some(path) = sock.strip_prefix("unix://") {
             if !path.starts_with('/') {
-                self.socket_error(
+                self.socket_error_plain(
                     section,
                     v,
+                    &format!("unix socket path `{path}` is not absolute"),
                     &format!(
                         "('Unix socket path %s is not an absolute path', {})",
                         python::repr(path)
@@ -1076,10 +1090,10 @@ impl<'a> Lowerer<'a> {
                 if host_ok && port_ok {
                     return match convert::port_number(port) {
                         Ok(p) => Some(ir::FcgiSocket {
-                            url: format!("tcp://{}:{p}", host.to_lowercase()),
+                            url: format!("tcp://{}:{p}", python::lower(host)),
                             family: "inet".into(),
                             path: None,
-                            host: Some(host.to_lowercase()),
+                            host: Some(python::lower(host)),
                             port: Some(i64::from(p)),
                             mode: None,
                             owner: None,
@@ -1093,9 +1107,10 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        self.socket_error(
+        self.socket_error_plain(
             section,
             v,
+            &format!("`{sock}` is neither `unix:///PATH` nor `tcp://HOST:PORT`"),
             &format!("('Bad socket format %s', {})", python::repr(sock)),
             "not `unix://PATH` or `tcp://HOST:PORT`",
         );
@@ -1362,7 +1377,7 @@ impl<'a> Lowerer<'a> {
                                 env_memo = Some((text, environment.clone()));
                             }
                             Err(msg) => {
-                                self.report_conv(s, "environment", v, Kind::Environment, &msg)
+                                self.report_conv(s, "environment", v, Kind::Environment, &msg);
                             }
                         }
                     }
@@ -1841,6 +1856,34 @@ impl LogFile {
             LogFile::Path(p) => p.clone(),
         }
     }
+}
+
+/// Each comma-separated item of a list value, stripped, with its span (the whole
+/// value's span for every item when the text was rewritten).
+fn list_item_spans(v: &Value) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for part in v.text.split(',') {
+        let lead = part.len() - part.trim_start_matches(python::is_space).len();
+        let item = python::strip(part);
+        let s = start + lead;
+        out.push((item.to_string(), v.span_of(s, s + item.len())));
+        start += part.len() + 1;
+    }
+    out
+}
+
+/// The span of the first not-yet-used item equal to `item`.
+fn item_span(v: &Value, item: &str, spans: &[(String, Span)], used: &mut [bool]) -> Span {
+    for (i, (text, span)) in spans.iter().enumerate() {
+        if text == item && !used.get(i).copied().unwrap_or(true) {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+            return *span;
+        }
+    }
+    v.span()
 }
 
 /// supervisord's octal rendering: at least 3 digits, `-` for negatives.

@@ -257,6 +257,8 @@ struct Builder<'t> {
     /// Value parts of the current option: (text range) — empty range for blank lines.
     parts: Vec<Option<(usize, usize)>>,
     errors: usize,
+    /// The first bad line that was not listed on its own.
+    first_unlisted: Option<Span>,
 }
 
 impl Builder<'_> {
@@ -318,6 +320,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
         current: None,
         parts: Vec::new(),
         errors: 0,
+        first_unlisted: None,
     };
     let mut rejected = false;
     let mut in_section = false;
@@ -438,6 +441,9 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
             // configparser keeps the current option open across a bad line
             rejected = true;
             b.errors += 1;
+            if b.errors == MAX_LINE_ERRORS + 1 {
+                b.first_unlisted = Some(Span::new(file, vs, ve));
+            }
             if b.errors <= MAX_LINE_ERRORS {
                 diags.push(
                     Diagnostic::new(Code::InvalidLine, "line is not `key = value`")
@@ -462,6 +468,9 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
         if key_len == 0 {
             rejected = true;
             b.errors += 1;
+            if b.errors == MAX_LINE_ERRORS + 1 {
+                b.first_unlisted = Some(Span::new(file, vs, ve));
+            }
             if b.errors <= MAX_LINE_ERRORS {
                 diags.push(
                     Diagnostic::new(Code::EmptyKey, "option has no name")
@@ -510,7 +519,10 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
                 Code::TooManySyntaxErrors,
                 format!("{} more bad lines in this file", b.errors - MAX_LINE_ERRORS),
             )
-            .at(Span::new(file, 0, 0), "this file")
+            .at(
+                b.first_unlisted.unwrap_or(Span::new(file, 0, 0)),
+                "first of the lines not listed",
+            )
             .help("check that this is a supervisord config file at all"),
         );
     }

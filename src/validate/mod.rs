@@ -25,7 +25,8 @@ pub fn validate(tree: &Tree, resolved: &ir::Resolved, diags: &mut Diagnostics) {
 /// ## Fix
 /// Remove one of them.
 fn duplicate_keys(tree: &Tree, diags: &mut Diagnostics) {
-    for section in tree.sections.values() {
+    // a repeated `[include] files` in an included file is SV106's business
+    for section in tree.sections.values().filter(|s| s.name != "include") {
         for (key, v) in &section.values {
             if let Some(first) = v.earlier.first() {
                 diags.push(

@@ -1,0 +1,90 @@
+//! Shared helpers for the integration tests: one snapshot directory, one fixed
+//! environment, one way to render findings.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::path::{Path, PathBuf};
+
+use svconf::diag::render::{human, json};
+use svconf::{Compiled, Env, Options};
+
+/// The crate root; fixtures and snapshots live below it.
+pub(crate) const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// insta settings: snapshots in the top-level `snapshots/`.
+pub(crate) fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    s
+}
+
+/// The filter every snapshot goes through: the machine's checkout path (it
+/// shows up through `%(here)s` and in paths outside the cwd) becomes `[ROOT]`.
+/// A plain replacement, because insta's `filters` feature (regex) is not enabled.
+pub(crate) fn redact(text: &str) -> String {
+    text.replace(ROOT, "[ROOT]")
+}
+
+/// A fixed, small environment: the same on every machine and in CI.
+pub(crate) fn fixture_env() -> Env {
+    Env {
+        vars: vec![
+            ("HOME".into(), "/home/svconf".into()),
+            ("APP_ROOT".into(), "/srv/app".into()),
+            ("PATH".into(), "/usr/bin:/bin".into()),
+        ],
+        hostname: "testhost".into(),
+        cwd: PathBuf::from(ROOT),
+        host_checks: false,
+    }
+}
+
+/// [`fixture_env`] with the checks against this machine turned on (`--host`).
+pub(crate) fn host_env() -> Env {
+    Env {
+        host_checks: true,
+        ..fixture_env()
+    }
+}
+
+/// Compiles a file with the fixture environment; panics when svconf cannot run.
+pub(crate) fn compile(path: &Path) -> Compiled {
+    compile_with(path, &fixture_env())
+}
+
+/// Compiles a file with the given environment; panics when svconf cannot run.
+pub(crate) fn compile_with(path: &Path, env: &Env) -> Compiled {
+    match svconf::compile(path, env, &Options::default()) {
+        Ok(c) => c,
+        Err(e) => panic!("svconf could not check {}: {e}", path.display()),
+    }
+}
+
+/// The human report, as `svconf check` prints it without colour at 80 columns.
+pub(crate) fn render_human(c: &Compiled) -> String {
+    let sorted = c.diagnostics.sorted();
+    redact(&human::render(&c.sources, &sorted, &human_options()))
+}
+
+/// No colour, 80 columns, paths relative to the crate root.
+pub(crate) fn human_options() -> human::HumanOptions {
+    human::HumanOptions {
+        color: false,
+        width: 80,
+        cwd: Some(PathBuf::from(ROOT)),
+    }
+}
+
+/// The JSON report.
+pub(crate) fn render_json(c: &Compiled) -> String {
+    let sorted = c.diagnostics.sorted();
+    redact(&json::render(&c.sources, &sorted, Some(Path::new(ROOT))))
+}
+
+/// The ids of every finding, in report order.
+pub(crate) fn codes(c: &Compiled) -> Vec<&'static str> {
+    c.diagnostics
+        .sorted()
+        .iter()
+        .map(|d| d.code.info().id)
+        .collect()
+}

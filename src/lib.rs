@@ -84,6 +84,10 @@ pub enum Error {
 pub struct Options {
     /// Check a `conf.d` fragment on its own: a missing `[supervisord]` is not a finding.
     pub fragment: bool,
+    /// Codes whose findings are dropped (`--allow`); never codes supervisord refuses.
+    pub allow: Vec<diag::Code>,
+    /// Codes whose findings become errors (`--deny`).
+    pub deny: Vec<diag::Code>,
 }
 
 /// Everything one compilation produced.
@@ -105,6 +109,15 @@ impl Compiled {
         self.diagnostics.has_errors()
     }
 
+    /// True when supervisord 4.3.0 itself would refuse this config (what `convert` goes by:
+    /// svconf's own rules never change which configs it converts).
+    pub fn refused_by_supervisord(&self) -> bool {
+        self.diagnostics.iter().any(|d| {
+            d.severity == diag::Severity::Error
+                && (d.code.info().refused_by_supervisord || d.code == diag::Code::FileTooLarge)
+        })
+    }
+
     /// The sections as written, typed where possible (built on demand: `check` does not need it).
     pub fn declared(&self) -> ir::declared::Declared {
         lower::declare::declare(&self.tree, &self.sources)
@@ -117,7 +130,15 @@ pub fn compile(path: &Path, env: &Env, options: &Options) -> Result<Compiled, Er
     let mut diagnostics = Diagnostics::new();
     let tree = include::resolve(path, env, &mut sources, &mut diagnostics)?;
     let resolved = lower::lower(&tree, env, options, &mut diagnostics);
-    validate::validate(&tree, &resolved, &mut diagnostics);
+    validate::validate(&tree, &resolved, env, &mut diagnostics);
+    let mut diagnostics = diag::suppress::apply(&sources, diagnostics);
+    for d in diagnostics.iter_mut() {
+        if options.deny.contains(&d.code) {
+            d.severity = diag::Severity::Error;
+        }
+    }
+    let diagnostics = diagnostics
+        .retain(|d| !options.allow.contains(&d.code) || d.code.info().refused_by_supervisord);
     Ok(Compiled {
         sources,
         tree,

@@ -29,7 +29,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
         eprintln!("svconf: using {}", path.display());
     }
     let env = args.env.build()?;
-    let compiled = svconf::compile(&path, &env, &args.env.options())?;
+    let compiled = svconf::compile(&path, &env, &args.env.options()?)?;
     let mut out = super::render(&compiled, args.format, super::stdout_tty());
     if args.format == DiagFormat::Human && !compiled.has_errors() {
         let processes: usize = compiled

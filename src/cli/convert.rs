@@ -31,8 +31,8 @@ pub(crate) struct ConvertArgs {
 
 pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode, Error> {
     let env = args.env.build()?;
-    let compiled = svconf::compile(&args.config, &env, &args.env.options())?;
-    if compiled.has_errors() {
+    let compiled = svconf::compile(&args.config, &env, &args.env.options()?)?;
+    if compiled.refused_by_supervisord() {
         eprint!(
             "{}",
             super::render(&compiled, DiagFormat::Human, super::stderr_tty())

@@ -57,6 +57,12 @@ pub(crate) struct EnvArgs {
     /// Check a conf.d fragment on its own: no `[supervisord]` section needed.
     #[arg(long)]
     fragment: bool,
+    /// Drop findings of this code (repeatable; `SV231` or `auto-log-without-rollover`). Codes supervisord refuses cannot be allowed.
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Treat findings of this code as errors (repeatable).
+    #[arg(long, value_name = "CODE")]
+    deny: Vec<String>,
 }
 
 /// Output format of findings.
@@ -124,10 +130,26 @@ impl EnvArgs {
         Ok(env)
     }
 
-    pub(crate) fn options(&self) -> svconf::Options {
-        svconf::Options {
-            fragment: self.fragment,
+    pub(crate) fn options(&self) -> Result<svconf::Options, Error> {
+        let code = |text: &String| {
+            svconf::diag::Code::find(text).ok_or_else(|| {
+                Error::Usage(format!(
+                    "unknown code `{text}`; `svconf explain --list` shows them all"
+                ))
+            })
+        };
+        let allow = self.allow.iter().map(code).collect::<Result<Vec<_>, _>>()?;
+        if let Some(c) = allow.iter().find(|c| c.info().refused_by_supervisord) {
+            return Err(Error::Usage(format!(
+                "`--allow {c}`: supervisord refuses to start on {c}, so it cannot be allowed"
+            )));
         }
+        let deny = self.deny.iter().map(code).collect::<Result<Vec<_>, _>>()?;
+        Ok(svconf::Options {
+            fragment: self.fragment,
+            allow,
+            deny,
+        })
     }
 }
 

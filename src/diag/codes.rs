@@ -107,6 +107,9 @@ stops with \"File contains no section headers\".\n\nFix: save the file as UTF-8 
     DuplicateKey = "SV007", "duplicate-key", Warning, false,
         "a key set twice in one section; the later one wins",
         "configparser keeps the last value silently (also across included files that reopen a section). The earlier line is dead text.\n\nFix: remove the line that should not apply.";
+    UnusedSuppression = "SV008", "unused-suppression", Warning, false,
+        "a `; svconf: allow CODE` comment that suppresses nothing",
+        "A suppression comment silences the named codes on the next non-comment line. One that silences nothing (the problem was fixed, or the code is wrong) is reported so stale comments do not pile up. Codes supervisord refuses to start on cannot be suppressed.\n\nFix: remove the comment or the code from it.";
     IncludeWithoutFiles = "SV101", "include-without-files", Error, true,
         "an `[include]` section without a `files` key",
         "supervisord refuses \".ini file has [include] section, but no files setting\".\n\nFix: add `files = conf.d/*.conf`, or remove the section.";
@@ -233,6 +236,66 @@ digits and `_/.+-():` must be quoted, pairs are separated by commas.";
     UnresolvableImport = "SV234", "unresolvable-import", Error, true,
         "an rpcinterface factory or result handler cannot be imported (with `--host`)",
         "svconf cannot import Python code; with `--host` it reports specs outside the `supervisor` package it knows.";
+    UnknownKey = "SV240", "unknown-key", Warning, false,
+        "a key supervisord does not read in this kind of section",
+        "supervisord silently ignores keys it does not know, so a typo (`autorestar=true`) simply has no effect.\n\nFix: correct the key (svconf suggests the closest known one) or remove it.";
+    UnknownSection = "SV241", "unknown-section", Warning, false,
+        "a section supervisord does not recognise, such as `[Program:x]` or `[programs:x]`",
+        "Section kinds are matched by exact, case-sensitive prefix. An unknown section is silently ignored, with everything in it.\n\nFix: correct the section name.";
+    EnvironmentChanged = "SV242", "environment-changed", Warning, false,
+        "an `environment` value that supervisord silently truncates or changes",
+        "supervisord tokenises `environment` with Python's shlex. An unquoted value with `$`, non-ASCII letters or `#` is cut short (`A=$HOME` becomes `A=$`), and the rest may be swallowed.\n\nFix: quote the value: `A=\"$HOME\"` (supervisord does not expand `$VAR`; use `%(ENV_HOME)s`).";
+    DuplicateSection = "SV243", "duplicate-section", Warning, false,
+        "the same section is defined in two places; supervisord merges them",
+        "Sections with the same name merge, later keys win, even across included files. Usually one of them is a copy that was meant to be removed or renamed.\n\nFix: keep one definition.";
+    ProgramInSeveralGroups = "SV244", "program-in-several-groups", Warning, false,
+        "a program listed in two groups, or twice in one",
+        "supervisord builds the program's processes again for every listing: the same command runs twice, under two names.\n\nFix: list each program once.";
+    FcgiProgramInGroup = "SV245", "fcgi-program-in-group", Warning, false,
+        "an `[fcgi-program:x]` listed in a `[group:x]` loses its socket",
+        "A grouped fcgi-program is built as a plain program: supervisord never creates its socket.\n\nFix: do not group fcgi-programs.";
+    NoProcesses = "SV246", "no-processes", Warning, false,
+        "`numprocs` is 0 or less: the program never runs",
+        "supervisord accepts it and starts nothing.\n\nFix: set `numprocs` to 1 or more, or remove the section.";
+    EmptyCommand = "SV247", "empty-command", Error, false,
+        "`command` is empty",
+        "supervisord accepts an empty command and fails every start attempt until the program is FATAL.\n\nFix: give the command to run.";
+    SharedLogFile = "SV248", "shared-log-file", Error, false,
+        "two processes write the same log file",
+        "Each process rotates its log on its own; two writers to one file corrupt each other's rotation and interleave output. With `numprocs`, add `%(process_num)02d` to the path.\n\nFix: give every process its own log file.";
+    LogTruncatedWithoutBackups = "SV250", "log-without-backups", Warning, false,
+        "`*_logfile_backups=0` with a size limit: the log is truncated, output lost",
+        "When the log reaches `maxbytes` and there are no backups, supervisord truncates it and the old output is gone.\n\nFix: keep at least one backup, or set `maxbytes=0` for an unbounded log.";
+    CrashLoopWithoutBackoff = "SV251", "crash-loop-without-backoff", Warning, false,
+        "`startsecs=0` with `autorestart`: a crashing program restarts at once, forever",
+        "With `startsecs=0` every start counts as successful, so supervisord never reaches BACKOFF or FATAL: a program that dies immediately is restarted in a tight loop.\n\nFix: set `startsecs` to the time the program needs to come up (1 or more).";
+    UnexpectedExitCodes = "SV252", "exitcodes-without-effect", Warning, false,
+        "`exitcodes` that change nothing or can never be expected",
+        "`exitcodes` only matter with `autorestart=unexpected`; an empty list makes every exit unexpected.\n\nFix: remove `exitcodes`, or use `autorestart=unexpected`.";
+    ExposedHttpServer = "SV253", "exposed-http-server", Error, false,
+        "`[inet_http_server]` listens beyond loopback without a password",
+        "Anyone who can reach the port can start, stop and reconfigure every program (and run commands as supervisord's user).\n\nFix: listen on `127.0.0.1`, or set `username` and a `{SHA}` password.";
+    PlaintextPassword = "SV254", "plaintext-password", Warning, false,
+        "an HTTP server password written in plain text",
+        "supervisord accepts a SHA-1 hex digest written as `{SHA}...`.\n\nFix: write `password = {SHA}` followed by `echo -n secret | sha1sum`.";
+    OpenUnixSocket = "SV255", "open-unix-socket", Warning, false,
+        "`[unix_http_server] chmod` lets every local user control supervisord",
+        "A socket writable by others lets any local user run supervisorctl commands.\n\nFix: use `chmod = 0700` (or `0770` with `chown` to a trusted group).";
+    LaravelTimeoutKill = "SV256", "laravel-stopwaitsecs-too-short", Warning, false,
+        "`queue:work --timeout=N` with `stopwaitsecs` not greater than N",
+        "On stop, supervisord sends SIGKILL after `stopwaitsecs`. A job that may run N seconds is then killed mid-run.\n\nFix: set `stopwaitsecs` above the `--timeout` (Laravel's docs suggest longer than the longest job).";
+    LaravelQueueListen = "SV257", "laravel-queue-listen", Warning, false,
+        "`artisan queue:listen` under supervisord",
+        "`queue:listen` boots the framework for every job; under a process manager `queue:work` is meant (restart it on deploy with `queue:restart`).\n\nFix: use `queue:work`.";
+    CommandNotFound = "SV258", "command-not-found", Error, false,
+        "the program's executable is not found or not executable (with `--host`)",
+        "supervisord searches `PATH` for a command without `/` and fails every start when it is missing.\n\nFix: install the program, or give its absolute path.";
+    UserWithoutRoot = "SV259", "user-without-root", Warning, false,
+        "`user=` set while svconf does not run as root (with `--host`)",
+        "supervisord can only switch users when it runs as root; otherwise it refuses to start the process (or itself, for `[supervisord] user`).\n\nFix: run supervisord as root, or remove `user`.";
+    MissingWorkingDirectory = "SV260", "missing-working-directory", Error, false,
+        "a program's `directory` does not exist (with `--host`)",
+        "supervisord only finds out when it starts the process: the chdir fails and the program goes FATAL.\n\nFix: create the directory or correct the path.";
     FileTooLarge = "SV901", "file-too-large", Error, false,
         "a config file larger than svconf reads",
         "Files above 64 MiB are not read; no real supervisord config is that large.";

@@ -7,6 +7,7 @@
 
 pub mod codes;
 pub mod render;
+pub mod suppress;
 
 pub use codes::{Code, Severity};
 
@@ -179,6 +180,18 @@ impl Diagnostics {
         for d in other.items {
             self.push(d);
         }
+    }
+
+    /// Keeps the findings for which `keep` is true.
+    #[must_use]
+    pub fn retain(self, keep: impl Fn(&Diagnostic) -> bool) -> Self {
+        let mut out = Self::new();
+        for d in self.items {
+            if keep(&d) {
+                out.push(d);
+            }
+        }
+        out
     }
 
     /// Mutable access, for severity overrides.

@@ -72,6 +72,10 @@ pub(crate) enum DiagFormat {
     Human,
     /// Versioned JSON (documented in the README).
     Json,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 /// Runs the command and maps the outcome to an exit code: 0 fine, 1 findings, 2 failure.
@@ -234,6 +238,12 @@ pub(crate) fn render(compiled: &svconf::Compiled, format: DiagFormat, tty: bool)
         ),
         DiagFormat::Json => {
             svconf::diag::render::json::render(&compiled.sources, &diags, cwd.as_deref())
+        }
+        DiagFormat::Github => {
+            svconf::diag::render::github::render(&compiled.sources, &diags, cwd.as_deref())
+        }
+        DiagFormat::Sarif => {
+            svconf::diag::render::sarif::render(&compiled.sources, &diags, cwd.as_deref())
         }
     }
 }

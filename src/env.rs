@@ -19,6 +19,8 @@ pub struct Env {
     pub cwd: PathBuf,
     /// Run the checks that depend on this machine (users, directories).
     pub host_checks: bool,
+    /// The Python supervisord runs on, to check that plugin specs import (`--host`).
+    pub python: Option<PathBuf>,
 }
 
 impl Env {

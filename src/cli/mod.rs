@@ -54,6 +54,9 @@ pub(crate) struct EnvArgs {
     /// Also run the checks that depend on this machine (users exist, directories exist), as supervisord does on its host.
     #[arg(long)]
     host: bool,
+    /// With `--host`: the Python supervisord runs on, used to check that rpcinterface factories and result handlers import (default: `python3` on PATH).
+    #[arg(long, value_name = "PATH")]
+    python: Option<PathBuf>,
     /// Check a conf.d fragment on its own: no `[supervisord]` section needed.
     #[arg(long)]
     fragment: bool,
@@ -131,6 +134,12 @@ impl EnvArgs {
         };
         env.cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         env.host_checks = self.host;
+        if self.host {
+            env.python = self
+                .python
+                .clone()
+                .or_else(|| find_in_path(&env, "python3"));
+        }
         Ok(env)
     }
 
@@ -155,6 +164,15 @@ impl EnvArgs {
             deny,
         })
     }
+}
+
+/// The first executable `name` on the environment's PATH.
+fn find_in_path(env: &Env, name: &str) -> Option<PathBuf> {
+    env.var("PATH")?
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file())
 }
 
 /// Parses a dotenv-style file: `KEY=VALUE`, `export KEY=VALUE`, `#` comments, values

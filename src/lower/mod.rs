@@ -545,7 +545,10 @@ impl<'a> Lowerer<'a> {
         for section in names {
             let name = section.split_once(':').map_or("", |x| x.1).to_string();
             let factory = match self.get(&section, FACTORY, &empty) {
-                Ok(Some((t, _))) => t.into_owned(),
+                Ok(Some((t, v))) => {
+                    self.check_import(&t, v, &section);
+                    t.into_owned()
+                }
                 Ok(None) => {
                     let header = self
                         .tree
@@ -828,14 +831,13 @@ impl<'a> Lowerer<'a> {
             }
             Err(()) => None,
         };
-        let result_handler = self
-            .get(section, "result_handler", h)
-            .ok()
-            .flatten()
-            .map_or_else(
-                || "supervisor.dispatchers:default_handler".to_string(),
-                |(t, _)| t.into_owned(),
-            );
+        let result_handler = match self.get(section, "result_handler", h) {
+            Ok(Some((t, v))) => {
+                self.check_import(&t, v, section);
+                t.into_owned()
+            }
+            _ => "supervisor.dispatchers:default_handler".to_string(),
+        };
         let mut events = Vec::new();
         if let Ok(got) = self.get(section, "events", h) {
             let (text, v) = got.map_or((String::new(), None), |(t, v)| (t.into_owned(), Some(v)));
@@ -1147,6 +1149,31 @@ impl<'a> Lowerer<'a> {
                 .supervisord(format!("{prefix} {text}")),
             );
             None
+        }
+    }
+
+    /// supervisord imports rpcinterface factories and result handlers while it reads the
+    /// config. With `--host`, ask the host's Python (`Env::python`) to import the spec.
+    fn check_import(&mut self, spec: &str, v: &Value, section: &str) {
+        let Some(python) = self.env.python.as_deref().filter(|_| self.env.host_checks) else {
+            return;
+        };
+        let (module, attr) = spec.split_once(':').unwrap_or((spec, ""));
+        let script = "import importlib,sys\nm=importlib.import_module(sys.argv[1])\nfor a in filter(None, sys.argv[2].split('.')):\n    m=getattr(m,a)";
+        let ok = std::process::Command::new(python)
+            .args(["-c", script, module, attr])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success());
+        if matches!(ok, Ok(false)) {
+            self.error(
+                Diagnostic::new(Code::UnresolvableImport, format!("`{spec}` cannot be imported on this host"))
+                    .at(v.span(), format!("not importable by {}", python.display()))
+                    .help("install the package that provides it in supervisord's Python, or correct the spec")
+                    .supervisord(format!("{spec} cannot be resolved within [{section}]")),
+            );
         }
     }
 

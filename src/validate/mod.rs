@@ -5,14 +5,61 @@
 //! supervisord enforces itself live in `lower`, where supervisord enforces them;
 //! this module holds the rest and the shared helpers they use.
 
-use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::include::Tree;
-use crate::ir;
+mod groups;
+mod host;
+mod laravel;
+mod logs;
+mod programs;
+mod sections;
+mod servers;
 
-/// Runs every rule.
-pub fn validate(tree: &Tree, resolved: &ir::Resolved, diags: &mut Diagnostics) {
-    let _ = resolved;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::env::Env;
+use crate::include::{Tree, Value};
+use crate::ir;
+use crate::source::Span;
+
+/// What every rule may look at.
+pub struct Context<'a> {
+    /// The merged sections with spans.
+    pub tree: &'a Tree,
+    /// What supervisord resolves the config to.
+    pub resolved: &'a ir::Resolved,
+    /// The environment and host the config is judged against (`env.host_checks` for `--host`).
+    pub env: &'a Env,
+}
+
+impl Context<'_> {
+    /// The value of `key` in `section` (or `[DEFAULT]`), with its spans.
+    pub fn value(&self, section: &str, key: &str) -> Option<&Value> {
+        self.tree.get(section, key)
+    }
+
+    /// The span of a section's first header (for findings about a whole section).
+    pub fn header(&self, section: &str) -> Span {
+        self.tree
+            .sections
+            .get(section)
+            .map(crate::include::Section::header)
+            .unwrap_or_default()
+    }
+}
+
+/// Runs every rule. Rules only add findings; none changes what supervisord accepts.
+pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Diagnostics) {
+    let cx = Context {
+        tree,
+        resolved,
+        env,
+    };
     duplicate_keys(tree, diags);
+    sections::check(&cx, diags);
+    groups::check(&cx, diags);
+    programs::check(&cx, diags);
+    logs::check(&cx, diags);
+    servers::check(&cx, diags);
+    laravel::check(&cx, diags);
+    host::check(&cx, diags);
 }
 
 /// SV007 duplicate-key: a key set twice in one section; the later one wins.
@@ -52,7 +99,8 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
             continue;
         }
         let d = edit_distance(&w, &c.to_lowercase());
-        let limit = (w.chars().count().max(c.chars().count()) / 3).max(1);
+        // about one edit per five characters: close enough to be a typo, not another word
+        let limit = (w.chars().count().max(c.chars().count()) / 5).max(1);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }

@@ -25,8 +25,9 @@ use crate::python;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, Entry};
 
-/// Files larger than this are not read (no real config comes close).
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are not read. Real configs are a few kilobytes; a limit keeps a
+/// wrong path (a log file, a disk image) from costing seconds and gigabytes.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// One option in the merged state.
 #[derive(Debug, Clone)]

@@ -50,7 +50,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, Error> {
         // a big config's tree is freed by the OS at exit much faster than piece by piece
         std::mem::forget(compiled);
     }
-    super::print_stdout(&combine(args.format, outputs))?;
+    super::print_stdout(&combine(args.format, &outputs))?;
     Ok(if errors > 0 || (args.deny_warnings && warnings > 0) {
         ExitCode::from(1)
     } else {
@@ -76,19 +76,27 @@ fn summary(out: &mut String, path: &Path, compiled: &svconf::Compiled) {
 
 /// One output for several configs: text formats are concatenated; JSON documents are
 /// merged into one (diagnostics appended, counts summed; SARIF runs appended).
-fn combine(format: DiagFormat, outputs: Vec<String>) -> String {
+fn combine(format: DiagFormat, outputs: &[String]) -> String {
     if outputs.len() == 1 || !matches!(format, DiagFormat::Json | DiagFormat::Sarif) {
         return outputs.concat();
     }
-    let docs: Vec<serde_json::Value> =
-        outputs.iter().filter_map(|o| serde_json::from_str(o).ok()).collect();
+    let docs: Vec<serde_json::Value> = outputs
+        .iter()
+        .filter_map(|o| serde_json::from_str(o).ok())
+        .collect();
     let Some(mut first) = docs.first().cloned() else {
         return outputs.concat();
     };
-    let list_key = if format == DiagFormat::Json { "diagnostics" } else { "runs" };
+    let list_key = if format == DiagFormat::Json {
+        "diagnostics"
+    } else {
+        "runs"
+    };
     for doc in docs.iter().skip(1) {
         if let (Some(all), Some(more)) = (
-            first.get_mut(list_key).and_then(serde_json::Value::as_array_mut),
+            first
+                .get_mut(list_key)
+                .and_then(serde_json::Value::as_array_mut),
             doc.get(list_key).and_then(serde_json::Value::as_array),
         ) {
             all.extend(more.iter().cloned());

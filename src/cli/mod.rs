@@ -9,6 +9,7 @@ mod convert;
 mod explain;
 mod schema;
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -92,8 +93,12 @@ pub(crate) fn run(args: Args) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            let report = miette::Report::new(e);
-            let _ = writeln!(std::io::stderr(), "{report:?}");
+            // plain lines, not a wrapped box: these messages hold paths people copy
+            let mut text = format!("svconf: error: {e}\n");
+            if let Some(help) = miette::Diagnostic::help(&e) {
+                let _ = writeln!(text, "  help: {help}");
+            }
+            let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(2)
         }
     }

@@ -23,7 +23,8 @@ pub enum Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        // `pad` so that `{:<8}` lines columns up
+        f.pad(match self {
             Self::Error => "error",
             Self::Warning => "warning",
             Self::Info => "info",
@@ -298,7 +299,7 @@ digits and `_/.+-():` must be quoted, pairs are separated by commas.";
         "supervisord only finds out when it starts the process: the chdir fails and the program goes FATAL.\n\nFix: create the directory or correct the path.";
     FileTooLarge = "SV901", "file-too-large", Error, false,
         "a config file larger than svconf reads",
-        "Files above 64 MiB are not read; no real supervisord config is that large.";
+        "Files above 16 MiB are not read: real supervisord configs are a few kilobytes, and a file that large is almost surely a wrong path (a log, a dump). supervisord would read it; svconf refuses it with this error instead of spending seconds and gigabytes.";
 }
 
 impl Code {

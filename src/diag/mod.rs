@@ -111,12 +111,10 @@ impl Diagnostics {
     /// Adds a finding. The same code at the same place is kept once: a template
     /// expanded for eight processes fails eight times, but it is one mistake.
     pub fn push(&mut self, d: Diagnostic) {
+        // one mistake expanded for many processes repeats code, place and message;
+        // different files matched by one include pattern differ in the message
         let place = d.primary.as_ref().map(|l| l.span);
-        let text = if place.is_some() {
-            String::new()
-        } else {
-            d.message.clone()
-        };
+        let text = d.message.clone();
         if self.seen.insert((d.code, place, text)) {
             self.items.push(d);
         }

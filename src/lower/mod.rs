@@ -761,25 +761,20 @@ impl<'a> Lowerer<'a> {
                 .cmp(&b.priority)
                 .then_with(|| a.name.cmp(&b.name))
         });
-        let mut seen: Vec<String> = Vec::new();
+        // the first group of each name (in start order) is the one the daemon keeps
+        let mut first_of: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
+        let mut shadowed: Vec<(String, String)> = Vec::new();
         for g in &mut groups {
-            if seen.contains(&g.name) {
+            if first_of.contains_key(&g.name) {
                 g.shadowed = true;
+                shadowed.push((g.name.clone(), g.section.clone()));
             } else {
-                seen.push(g.name.clone());
+                first_of.insert(g.name.clone(), g.section.clone());
             }
         }
-        let shadowed: Vec<(String, String)> = groups
-            .iter()
-            .filter(|g| g.shadowed)
-            .map(|g| (g.name.clone(), g.section.clone()))
-            .collect();
         for (name, section) in shadowed {
-            let first = groups
-                .iter()
-                .find(|g| g.name == name && !g.shadowed)
-                .map(|g| g.section.clone())
-                .unwrap_or_default();
+            let first = first_of.get(&name).cloned().unwrap_or_default();
             let d = Diagnostic::new(
                 Code::ShadowedGroup,
                 format!(

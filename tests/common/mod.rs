@@ -35,6 +35,7 @@ pub(crate) fn fixture_env() -> Env {
         hostname: "testhost".into(),
         cwd: PathBuf::from(ROOT),
         host_checks: false,
+        python: None,
     }
 }
 

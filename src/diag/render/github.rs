@@ -183,7 +183,10 @@ mod tests {
         assert_eq!(escape_property("C:\\a,b"), "C%3A\\a%2Cb");
         assert_eq!(escape_property("50%\n"), "50%25%0A");
         assert_eq!(escape_property("a\rb"), "a%0Db");
-        assert_eq!(escape_property("SV104 unknown-variable"), "SV104 unknown-variable");
+        assert_eq!(
+            escape_property("SV104 unknown-variable"),
+            "SV104 unknown-variable"
+        );
         // `%` is encoded first-come, not re-encoded after the others.
         assert_eq!(escape_property("%3A:"), "%253A%3A");
     }
@@ -215,9 +218,11 @@ mod tests {
             "x\n".to_owned(),
             None,
         );
-        let d = [Diagnostic::new(Code::BadFormat, "`50%` in `a, b: c`\r\nnext")
-            .at(Span::new(id, 0, 1), "here")
-            .supervisord("Format string '50%' is badly formatted")];
+        let d = [
+            Diagnostic::new(Code::BadFormat, "`50%` in `a, b: c`\r\nnext")
+                .at(Span::new(id, 0, 1), "here")
+                .supervisord("Format string '50%' is badly formatted"),
+        ];
         let out = render_all(&map, &d);
         assert_eq!(
             out,

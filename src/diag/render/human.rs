@@ -68,6 +68,7 @@ pub fn render(map: &SourceMap, diags: &[&Diagnostic], options: &HumanOptions) ->
     let mut sources = Sources::new(map, options.cwd.as_deref());
     let mut out = String::new();
     for d in diags {
+        let d = &visible_diagnostic(d);
         let view = View::new(d, &mut sources);
         let mut block = String::new();
         if handler.render_report(&mut block, &view).is_err() {
@@ -167,8 +168,8 @@ impl<'m> Sources<'m> {
         let (map, cwd) = (self.map, self.cwd);
         let src = self.cache.entry(id).or_insert_with(|| {
             Arc::new(NamedSource::new(
-                map.display_path(id, cwd),
-                map.file(id).text.to_string(),
+                visible(&map.display_path(id, cwd)),
+                visible(&map.file(id).text),
             ))
         });
         Some(Arc::clone(src))
@@ -366,6 +367,31 @@ impl miette::Diagnostic for Note {
             LabeledSpan::new_primary_with_span(None, self.span),
         )))
     }
+}
+
+/// `text` with control characters made harmless for a terminal: a config file must
+/// not be able to move the cursor or retitle the window of whoever checks it. Each
+/// control character becomes as many `?` as it has bytes, so byte offsets (spans) stay valid.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' | '\r' => c.to_string(),
+            c if c.is_control() => "?".repeat(c.len_utf8()),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// A copy of `d` whose texts went through [`visible`].
+fn visible_diagnostic(d: &Diagnostic) -> Diagnostic {
+    let mut d = d.clone();
+    d.message = visible(&d.message);
+    d.help = d.help.as_deref().map(visible);
+    d.supervisord = d.supervisord.as_deref().map(visible);
+    for l in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
+        l.text = l.text.as_deref().map(visible);
+    }
+    d
 }
 
 #[cfg(test)]

@@ -11,5 +11,7 @@
 //!   several files (miette draws all labels of one diagnostic against one source).
 //! - [`json`]: our own versioned document; miette's JSON handler is not our contract.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;

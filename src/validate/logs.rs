@@ -1,0 +1,459 @@
+//! Rules about logs and about a process's life cycle (empty command, restart
+//! loops, exit codes). See the doc comment on each rule for its code.
+
+use std::collections::HashSet;
+
+use super::Context;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::ir::Process;
+use crate::python;
+use crate::source::Span;
+
+/// Runs the rules of this module.
+pub(crate) fn check(cx: &Context<'_>, diags: &mut Diagnostics) {
+    shared_log_file(cx, diags);
+    log_without_backups(cx, diags);
+    empty_command(cx, diags);
+    crash_loop_without_backoff(cx, diags);
+    exitcodes_without_effect(cx, diags);
+}
+
+/// Every process supervisord runs, once: groups that a same-named earlier group
+/// shadows are left out, and a program listed twice counts once (that is SV244's
+/// business).
+pub(super) fn processes<'a>(cx: &Context<'a>) -> Vec<&'a Process> {
+    let mut seen = HashSet::new();
+    cx.resolved
+        .groups
+        .iter()
+        .filter(|g| !g.shadowed)
+        .flat_map(|g| &g.processes)
+        .filter(|p| seen.insert((p.section.as_str(), p.name.as_str())))
+        .collect()
+}
+
+/// One process per section: for rules about settings that every process of a
+/// section shares (everything but the `%(process_num)d`-expanded ones).
+pub(super) fn one_per_section<'a>(cx: &Context<'a>) -> Vec<&'a Process> {
+    let mut seen = HashSet::new();
+    processes(cx)
+        .into_iter()
+        .filter(|p| seen.insert(p.section.as_str()))
+        .collect()
+}
+
+/// True for a log path that is a real file svconf can reason about: not `AUTO`,
+/// `NONE` or `SYSLOG`, and not a device or a `/proc` descriptor (`/dev/stdout`,
+/// `/dev/null`, `/proc/self/fd/1`, `/proc/1/fd/1`).
+fn is_regular_path(path: &str) -> bool {
+    !matches!(path, "AUTO" | "NONE" | "SYSLOG" | "")
+        && !path.starts_with("/dev/")
+        && !path.starts_with("/proc/")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// logs
+// ---------------------------------------------------------------------------
+
+/// One writer of a shared log file: a section's `stdout_logfile` or `stderr_logfile`.
+struct Writer<'a> {
+    section: &'a str,
+    key: &'static str,
+    span: Span,
+    processes: usize,
+}
+
+/// Log path -> (the distinct processes writing it, its writers in first-seen order).
+type ByPath<'a> = indexmap::IndexMap<String, (HashSet<(&'a str, &'a str)>, Vec<Writer<'a>>)>;
+
+/// SV248 shared-log-file
+///
+/// ## What it checks
+/// Two processes, of the same program or of different ones, whose `stdout_logfile`
+/// or `stderr_logfile` is the same file. `AUTO`, `NONE`, devices such as
+/// `/dev/stdout` and `/proc/self/fd/1` are not files and are left alone.
+/// ## Why
+/// Every process keeps its own handle on its log and rotates it on its own: one
+/// process renames the file while the other keeps writing into the renamed copy,
+/// backups are overwritten, and lines of both interleave. With `numprocs`, a path
+/// without `%(process_num)02d` is the same file for every process.
+/// ## Example
+/// ```ini
+/// [program:worker]
+/// command=php artisan queue:work
+/// numprocs=4
+/// process_name=%(program_name)s_%(process_num)02d
+/// stdout_logfile=/var/log/worker.log
+/// ```
+/// ## Fix
+/// Give every process its own file: `stdout_logfile=/var/log/worker_%(process_num)02d.log`.
+fn shared_log_file(cx: &Context<'_>, diags: &mut Diagnostics) {
+    // path -> (distinct processes, writers in first-seen order)
+    let mut by_path: ByPath<'_> = indexmap::IndexMap::new();
+    for p in processes(cx) {
+        for (key, file) in [
+            ("stdout_logfile", &p.stdout_logfile),
+            ("stderr_logfile", &p.stderr_logfile),
+        ] {
+            if !is_regular_path(file) {
+                continue;
+            }
+            let Some(v) = cx.value(&p.section, key) else {
+                continue;
+            };
+            let entry = by_path.entry(python::normpath(file)).or_default();
+            entry.0.insert((p.section.as_str(), p.name.as_str()));
+            let span = v.span();
+            if let Some(w) = entry
+                .1
+                .iter_mut()
+                .find(|w| w.section == p.section && w.key == key)
+            {
+                w.processes += 1;
+            } else {
+                entry.1.push(Writer {
+                    section: &p.section,
+                    key,
+                    span,
+                    processes: 1,
+                });
+            }
+        }
+    }
+    for (path, (procs, mut writers)) in by_path {
+        if procs.len() < 2 {
+            continue;
+        }
+        writers.sort_by_key(|w| w.span);
+        let mut sections: Vec<String> = Vec::new();
+        for w in &writers {
+            let s = format!("`[{}]`", w.section);
+            if !sections.contains(&s) {
+                sections.push(s);
+            }
+        }
+        let numprocs = writers.iter().any(|w| w.processes > 1);
+        let Some((primary, others)) = writers.split_last() else {
+            continue;
+        };
+        let message = if sections.len() == 1 {
+            format!(
+                "the {} processes of {} write the same log file `{path}`",
+                procs.len(),
+                sections[0]
+            )
+        } else {
+            format!("{} write the same log file `{path}`", and_list(&sections))
+        };
+        let label = match others.iter().find(|w| w.section != primary.section) {
+            Some(w) => format!("also written by `[{}]`", w.section),
+            None if numprocs => {
+                "the same file for every process: no `%(process_num)02d`".to_string()
+            }
+            None => "also written by another process".to_string(),
+        };
+        let mut d = Diagnostic::new(Code::SharedLogFile, message).at(primary.span, label);
+        let mut labelled = vec![primary.span];
+        for w in others {
+            if !labelled.contains(&w.span) {
+                labelled.push(w.span);
+                d = d.also(w.span, format!("`{}` of `[{}]`", w.key, w.section));
+            }
+        }
+        d = d.help(if numprocs {
+            "give every process its own file, with `%(process_num)02d` in the path"
+        } else {
+            "give every program its own log file"
+        });
+        diags.push(d);
+    }
+}
+
+/// SV250 log-without-backups
+///
+/// ## What it checks
+/// `stdout_logfile_backups=0` (or `stderr_…`, or `[supervisord] logfile_backups`)
+/// with a `*_maxbytes` above 0 on a log file.
+/// ## Why
+/// When the file reaches `maxbytes`, supervisord rotates it; with no backups to
+/// rotate into, it truncates the file and the output so far is gone, often right
+/// when it is needed to understand a crash.
+/// ## Example
+/// ```ini
+/// [program:web]
+/// command=/usr/bin/web
+/// stdout_logfile=/var/log/web.log
+/// stdout_logfile_backups=0
+/// ```
+/// ## Fix
+/// Keep at least one backup, or set `maxbytes=0` for a log that is never rotated
+/// (and rotate it with logrotate).
+fn log_without_backups(cx: &Context<'_>, diags: &mut Diagnostics) {
+    let sd = &cx.resolved.supervisord;
+    if sd.logfile_backups == 0 && sd.logfile_maxbytes > 0 && is_regular_path(&sd.logfile) {
+        if let Some(v) = cx.value("supervisord", "logfile_backups") {
+            diags.push(no_backups(
+                cx,
+                "supervisord",
+                "logfile",
+                v.span(),
+                sd.logfile_maxbytes,
+            ));
+        }
+    }
+    for p in one_per_section(cx) {
+        for (channel, file, backups, maxbytes) in [
+            (
+                "stdout",
+                &p.stdout_logfile,
+                p.stdout_logfile_backups,
+                p.stdout_logfile_maxbytes,
+            ),
+            (
+                "stderr",
+                &p.stderr_logfile,
+                p.stderr_logfile_backups,
+                p.stderr_logfile_maxbytes,
+            ),
+        ] {
+            if backups != 0 || maxbytes <= 0 || !(file == "AUTO" || is_regular_path(file)) {
+                continue;
+            }
+            let key = format!("{channel}_logfile_backups");
+            if let Some(v) = cx.value(&p.section, &key) {
+                let prefix = format!("{channel}_logfile");
+                diags.push(no_backups(cx, &p.section, &prefix, v.span(), maxbytes));
+            }
+        }
+    }
+}
+
+/// The SV250 finding for `{prefix}_backups` in `section`.
+fn no_backups(
+    cx: &Context<'_>,
+    section: &str,
+    prefix: &str,
+    span: Span,
+    maxbytes: i64,
+) -> Diagnostic {
+    let mb_key = format!("{prefix}_maxbytes");
+    let size = cx.value(section, &mb_key).map_or_else(
+        || "50MB".to_string(),
+        |v| python::strip(&v.text).to_string(),
+    );
+    let mut d = Diagnostic::new(
+        Code::LogTruncatedWithoutBackups,
+        format!("the `{prefix}` of `[{section}]` is emptied each time it reaches {size}"),
+    )
+    .at(span, "no backups: rotation truncates the file");
+    if let Some(v) = cx.value(section, &mb_key) {
+        d = d.also(v.span(), format!("rotated at {maxbytes} bytes"));
+    }
+    d.help(format!(
+        "set `{prefix}_backups` to 1 or more, or `{mb_key}=0` to never rotate"
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// process life cycle
+// ---------------------------------------------------------------------------
+
+/// SV247 empty-command
+///
+/// ## What it checks
+/// A program whose `command` is empty or only blanks (once expanded), while
+/// `numprocs` makes it run.
+/// ## Why
+/// supervisord accepts the config, then every start fails with `command is empty`
+/// until the program is FATAL.
+/// ## Example
+/// ```ini
+/// [program:worker]
+/// command=%(ENV_WORKER_CMD)s
+/// ```
+/// with `WORKER_CMD` set to an empty string.
+/// ## Fix
+/// Give the command to run.
+fn empty_command(cx: &Context<'_>, diags: &mut Diagnostics) {
+    for p in processes(cx) {
+        // what supervisord does at spawn: shlex.split, then "command is empty" for []
+        if !python::shlex_split_posix(&p.command).is_ok_and(|argv| argv.is_empty()) {
+            continue;
+        }
+        let Some(v) = cx.value(&p.section, "command") else {
+            continue;
+        };
+        let (span, label) = if python::strip(&v.text).is_empty() {
+            (v.entry.key_span, "no command after `=`")
+        } else {
+            (v.span(), "expands to nothing")
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::EmptyCommand,
+                format!("`command` of `[{}]` is empty", p.section),
+            )
+            .at(span, label)
+            .help("give the command to run"),
+        );
+    }
+}
+
+/// SV251 crash-loop-without-backoff
+///
+/// ## What it checks
+/// `startsecs=0` (or less) with `autorestart=true` or `unexpected` (the default).
+/// ## Why
+/// With `startsecs=0` every start counts as a success at once, so a program that
+/// dies right away never reaches BACKOFF or FATAL: supervisord restarts it about
+/// once a second, forever, filling the logs and hiding the failure.
+/// ## Example
+/// ```ini
+/// [program:worker]
+/// command=/usr/bin/worker
+/// startsecs=0
+/// autorestart=true
+/// ```
+/// ## Fix
+/// Set `startsecs` to the time the program needs to come up (1 or more).
+fn crash_loop_without_backoff(cx: &Context<'_>, diags: &mut Diagnostics) {
+    for p in one_per_section(cx) {
+        if p.startsecs > 0 || p.autorestart == "false" {
+            continue;
+        }
+        let Some(v) = cx.value(&p.section, "startsecs") else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            Code::CrashLoopWithoutBackoff,
+            format!(
+                "`[{}]` restarts forever when it crashes: `startsecs={}` never lets it fail",
+                p.section, p.startsecs
+            ),
+        )
+        .at(v.span(), "every start counts as a success");
+        if let Some(a) = cx.value(&p.section, "autorestart") {
+            let what = if p.autorestart == "true" {
+                "restarts after every exit"
+            } else {
+                "restarts after every unexpected exit"
+            };
+            d = d.also(a.span(), what);
+        }
+        diags.push(
+            d.help("set `startsecs` to the seconds the program needs to come up (1 or more)"),
+        );
+    }
+}
+
+/// SV252 exitcodes-without-effect
+///
+/// ## What it checks
+/// `exitcodes` set while `autorestart` is `true` or `false`, and an empty
+/// `exitcodes=` with `autorestart=unexpected`.
+/// ## Why
+/// `exitcodes` only decide whether an exit is restarted under
+/// `autorestart=unexpected`; with `true` or `false` they change nothing that
+/// happens (only the log level of the `exited:` line). An empty list makes every
+/// exit unexpected, so `unexpected` then behaves like `true`, which is rarely
+/// what the empty value was meant to say.
+/// ## Example
+/// ```ini
+/// [program:migrate]
+/// command=php artisan migrate --force
+/// autorestart=false
+/// exitcodes=0,2
+/// ```
+/// ## Fix
+/// Remove `exitcodes`, or use `autorestart=unexpected`; for an empty list, list
+/// the expected codes or write `autorestart=true`.
+fn exitcodes_without_effect(cx: &Context<'_>, diags: &mut Diagnostics) {
+    for p in one_per_section(cx) {
+        let Some(v) = cx.value(&p.section, "exitcodes") else {
+            continue;
+        };
+        if p.autorestart == "unexpected" {
+            if !p.exitcodes.is_empty() {
+                continue;
+            }
+            let span = if python::strip(&v.text).is_empty() {
+                v.entry.key_span
+            } else {
+                v.span()
+            };
+            let mut d = Diagnostic::new(
+                Code::UnexpectedExitCodes,
+                format!(
+                    "`exitcodes` of `[{}]` is empty: every exit is unexpected and restarted",
+                    p.section
+                ),
+            )
+            .at(span, "no exit code is expected");
+            if let Some(a) = cx.value(&p.section, "autorestart") {
+                d = d.also(a.span(), "restarts after every unexpected exit");
+            }
+            diags.push(
+                d.help("list the expected exit codes (`exitcodes=0`), or write `autorestart=true`"),
+            );
+            continue;
+        }
+        let Some(a) = cx.value(&p.section, "autorestart") else {
+            continue;
+        };
+        let what = if p.autorestart == "true" {
+            "restarts after every exit"
+        } else {
+            "never restarts"
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::UnexpectedExitCodes,
+                format!(
+                    "`exitcodes` of `[{}]` has no effect with `autorestart={}`",
+                    p.section, p.autorestart
+                ),
+            )
+            .at(v.span(), "changes nothing")
+            .also(a.span(), what)
+            .help("remove `exitcodes`, or set `autorestart=unexpected`"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regular_paths() {
+        assert!(is_regular_path("/var/log/app.log"));
+        assert!(is_regular_path("app.log"));
+        for p in [
+            "AUTO",
+            "NONE",
+            "/dev/stdout",
+            "/dev/fd/1",
+            "/proc/self/fd/2",
+            "/proc/1/fd/1",
+        ] {
+            assert!(!is_regular_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn lists() {
+        let l = |v: &[&str]| and_list(&v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>());
+        assert_eq!(l(&["a"]), "a");
+        assert_eq!(l(&["a", "b"]), "a and b");
+        assert_eq!(l(&["a", "b", "c"]), "a, b and c");
+    }
+}

@@ -67,6 +67,16 @@ pub fn strip(s: &str) -> &str {
 /// copied unchanged.
 #[must_use]
 pub fn repr(s: &str) -> String {
+    quoted(s, false)
+}
+
+/// Python's `ascii()` of a `str`: [`repr`] with every non-ASCII character escaped.
+#[must_use]
+pub fn ascii(s: &str) -> String {
+    quoted(s, true)
+}
+
+fn quoted(s: &str, ascii_only: bool) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
@@ -87,7 +97,7 @@ pub fn repr(s: &str) -> String {
             c if c < ' ' || c == '\x7f' => {
                 let _ = write!(out, "\\x{:02x}", u32::from(c));
             }
-            c if c.is_ascii() || is_printable(c) => out.push(c),
+            c if c.is_ascii() || (!ascii_only && is_printable(c)) => out.push(c),
             c => {
                 let n = u32::from(c);
                 let _ = if n <= 0xff {

@@ -131,36 +131,7 @@ mod tests {
     use crate::source::{FileId, Span};
 
     fn fixture() -> (SourceMap, Vec<Diagnostic>) {
-        let mut map = SourceMap::new();
-        let root = "[supervisord]\n\n[group:web]\nprograms=web\n";
-        let root_id = map.add(
-            PathBuf::from("/proj/supervisord.conf"),
-            root.to_owned(),
-            None,
-        );
-        let web = "[program:web]\ncommand=/usr/bin/café --port=%(ENV_PORT)s\n";
-        let web_id = map.add(PathBuf::from("/proj/conf.d/web.ini"), web.to_owned(), None);
-        let var = web.find("%(ENV_PORT)s").unwrap();
-        let group = root.find("[group:web]").unwrap();
-        let diags = vec![
-            Diagnostic::new(Code::UnknownVariable, "`ENV_PORT` is not set")
-                .at(
-                    Span::new(web_id, var, var + "%(ENV_PORT)s".len()),
-                    "unknown variable",
-                )
-                .help("set `PORT`"),
-            Diagnostic::new(
-                Code::ShadowedGroup,
-                "program `web` is hidden by group `web`",
-            )
-            .at(Span::new(web_id, 1, 12), "this program")
-            .also(Span::new(root_id, group + 1, group + 10), "shadowing group"),
-            Diagnostic::new(
-                Code::MissingSupervisordSection,
-                "no `[supervisord]` section",
-            ),
-        ];
-        (map, diags)
+        super::super::sample()
     }
 
     fn render_all(map: &SourceMap, diags: &[Diagnostic]) -> String {
@@ -201,10 +172,12 @@ mod tests {
             [
                 // `command=/usr/bin/café --port=` is 29 chars: columns count chars.
                 "::error file=conf.d/web.ini,line=2,col=30,endLine=2,endColumn=42,\
-                 title=SV104 unknown-variable::`ENV_PORT` is not set%0Ahelp: set `PORT`",
+                 title=SV104 unknown-variable::`ENV_PORT` is not set%0Ahelp: set `PORT`, for example with \
+                 `svconf check -e PORT=8080`%0Asupervisord says: Format string ... contains names \
+                 ('ENV_PORT') which cannot be expanded",
                 "::warning file=conf.d/web.ini,line=1,col=2,endLine=1,endColumn=13,\
                  title=SV233 shadowed-group::program `web` is hidden by group `web`",
-                "::error title=SV201 missing-supervisord-section::no `[supervisord]` section",
+                "::error title=SV201 missing-supervisord-section::the config has no `[supervisord]` section",
             ]
         );
         assert!(out.ends_with('\n'));

@@ -399,48 +399,8 @@ mod tests {
     use super::*;
     use crate::diag::Code;
 
-    /// `/proj/supervisord.conf` includes `/proj/conf.d/web.ini`.
     fn fixture() -> (SourceMap, Vec<Diagnostic>) {
-        let mut map = SourceMap::new();
-        let root = "[supervisord]\nlogfile=/tmp/sv.log\n\n[include]\nfiles = conf.d/*.ini\n\n[group:web]\nprograms=web\n";
-        let root_id = map.add(
-            PathBuf::from("/proj/supervisord.conf"),
-            root.to_owned(),
-            None,
-        );
-        let pat = root.find("conf.d/*.ini").unwrap();
-        let include = Span::new(root_id, pat, pat + "conf.d/*.ini".len());
-        let web = "[program:web]\ncommand=/usr/bin/café --port=%(ENV_PORT)s\n";
-        let web_id = map.add(
-            PathBuf::from("/proj/conf.d/web.ini"),
-            web.to_owned(),
-            Some(include),
-        );
-
-        let var = web.find("%(ENV_PORT)s").unwrap();
-        let group = root.find("[group:web]").unwrap();
-        let diags = vec![
-            Diagnostic::new(Code::UnknownVariable, "`ENV_PORT` is not set")
-                .at(
-                    Span::new(web_id, var, var + "%(ENV_PORT)s".len()),
-                    "unknown variable",
-                )
-                .help("set `PORT`, for example with `svconf check -e PORT=8080`")
-                .supervisord(
-                    "Format string ... contains names ('ENV_PORT') which cannot be expanded",
-                ),
-            Diagnostic::new(
-                Code::ShadowedGroup,
-                "program `web` is hidden by group `web`",
-            )
-            .at(Span::new(web_id, 1, 12), "this program")
-            .also(Span::new(root_id, group + 1, group + 10), "shadowing group"),
-            Diagnostic::new(
-                Code::MissingSupervisordSection,
-                "the config has no `[supervisord]` section",
-            ),
-        ];
-        (map, diags)
+        super::super::sample()
     }
 
     fn render_plain(map: &SourceMap, diags: &[Diagnostic]) -> String {

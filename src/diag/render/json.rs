@@ -157,7 +157,6 @@ fn position(map: &SourceMap, label: &Label, cwd: Option<&Path>) -> Option<Positi
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use serde_json::Value;
 
@@ -166,47 +165,8 @@ mod tests {
     use crate::source::{FileId, Span};
 
     /// `/proj/supervisord.conf` includes `/proj/conf.d/web.ini`, whose second
-    /// line has a two-byte `é` before the labelled token.
     fn fixture() -> (SourceMap, Vec<Diagnostic>) {
-        let mut map = SourceMap::new();
-        let root =
-            "[supervisord]\n\n[include]\nfiles = conf.d/*.ini\n\n[group:web]\nprograms=web\n";
-        let root_id = map.add(
-            PathBuf::from("/proj/supervisord.conf"),
-            root.to_owned(),
-            None,
-        );
-        let pat = root.find("conf.d/*.ini").unwrap();
-        let include = Span::new(root_id, pat, pat + "conf.d/*.ini".len());
-        let web = "[program:web]\ncommand=/usr/bin/café --port=%(ENV_PORT)s\n";
-        let web_id = map.add(
-            PathBuf::from("/proj/conf.d/web.ini"),
-            web.to_owned(),
-            Some(include),
-        );
-
-        let var = web.find("%(ENV_PORT)s").unwrap();
-        let group = root.find("[group:web]").unwrap();
-        let diags = vec![
-            Diagnostic::new(Code::UnknownVariable, "`ENV_PORT` is not set")
-                .at(
-                    Span::new(web_id, var, var + "%(ENV_PORT)s".len()),
-                    "unknown variable",
-                )
-                .help("set `PORT`")
-                .supervisord("Format string ... cannot be expanded"),
-            Diagnostic::new(
-                Code::ShadowedGroup,
-                "program `web` is hidden by group `web`",
-            )
-            .at(Span::new(web_id, 1, 12), "this program")
-            .also(Span::new(root_id, group + 1, group + 10), "shadowing group"),
-            Diagnostic::new(
-                Code::MissingSupervisordSection,
-                "no `[supervisord]` section",
-            ),
-        ];
-        (map, diags)
+        super::super::sample()
     }
 
     fn parse(map: &SourceMap, diags: &[Diagnostic]) -> Value {
@@ -245,8 +205,14 @@ mod tests {
         let var = map.file(FileId(1)).text.find("%(ENV_PORT)s").unwrap();
         assert_eq!(d["start_byte"], var);
         assert_eq!(d["end_byte"], var + 12);
-        assert_eq!(d["help"], "set `PORT`");
-        assert_eq!(d["supervisord"], "Format string ... cannot be expanded");
+        assert_eq!(
+            d["help"],
+            "set `PORT`, for example with `svconf check -e PORT=8080`"
+        );
+        assert_eq!(
+            d["supervisord"],
+            "Format string ... contains names ('ENV_PORT') which cannot be expanded"
+        );
         assert_eq!(d["refused_by_supervisord"], true);
         let labels = d["labels"].as_array().unwrap();
         assert_eq!(labels.len(), 1);
@@ -274,9 +240,9 @@ mod tests {
         assert_eq!(labels[1]["file"], "supervisord.conf");
         assert_eq!(labels[1]["text"], "shadowing group");
         assert_eq!(labels[1]["primary"], false);
-        assert_eq!(labels[1]["line"], 6);
+        assert_eq!(labels[1]["line"], 7);
         assert_eq!(labels[1]["column"], 2);
-        assert_eq!(labels[1]["end_line"], 6);
+        assert_eq!(labels[1]["end_line"], 7);
         assert_eq!(labels[1]["end_column"], 11);
     }
 

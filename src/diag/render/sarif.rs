@@ -362,7 +362,6 @@ fn encode_path(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use serde_json::Value;
 
@@ -370,40 +369,7 @@ mod tests {
     use crate::source::{FileId, Span};
 
     fn fixture() -> (SourceMap, Vec<Diagnostic>) {
-        let mut map = SourceMap::new();
-        let root = "[supervisord]\n\n[group:web]\nprograms=web\n";
-        let root_id = map.add(
-            PathBuf::from("/proj/supervisord.conf"),
-            root.to_owned(),
-            None,
-        );
-        let web = "[program:web]\ncommand=/usr/bin/café --port=%(ENV_PORT)s\n";
-        let web_id = map.add(
-            PathBuf::from("/proj/conf.d/my web.ini"),
-            web.to_owned(),
-            None,
-        );
-        let var = web.find("%(ENV_PORT)s").unwrap();
-        let group = root.find("[group:web]").unwrap();
-        let diags = vec![
-            Diagnostic::new(Code::UnknownVariable, "`ENV_PORT` is not set")
-                .at(
-                    Span::new(web_id, var, var + "%(ENV_PORT)s".len()),
-                    "unknown variable",
-                )
-                .help("set `PORT`"),
-            Diagnostic::new(
-                Code::ShadowedGroup,
-                "program `web` is hidden by group `web`",
-            )
-            .at(Span::new(web_id, 1, 12), "this program")
-            .also(Span::new(root_id, group + 1, group + 10), "shadowing group"),
-            Diagnostic::new(
-                Code::MissingSupervisordSection,
-                "no `[supervisord]` section",
-            ),
-        ];
-        (map, diags)
+        super::super::sample()
     }
 
     fn parse(map: &SourceMap, diags: &[Diagnostic]) -> Value {
@@ -461,12 +427,12 @@ mod tests {
         assert_eq!(r["level"], "error");
         assert_eq!(
             r["message"]["text"],
-            "`ENV_PORT` is not set\nhelp: set `PORT`"
+            "`ENV_PORT` is not set\nhelp: set `PORT`, for example with `svconf check -e PORT=8080`\nsupervisord says: Format string ... contains names ('ENV_PORT') which cannot be expanded"
         );
         let loc = &r["locations"][0];
         assert_eq!(loc["message"]["text"], "unknown variable");
         let phys = &loc["physicalLocation"];
-        assert_eq!(phys["artifactLocation"]["uri"], "conf.d/my%20web.ini");
+        assert_eq!(phys["artifactLocation"]["uri"], "conf.d/web.ini");
         assert_eq!(phys["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         // `command=/usr/bin/café --port=` is 29 chars but 30 bytes.
         assert_eq!(phys["region"]["startLine"], 2);
@@ -488,7 +454,7 @@ mod tests {
         assert_eq!(related[0]["message"]["text"], "shadowing group");
         let phys = &related[0]["physicalLocation"];
         assert_eq!(phys["artifactLocation"]["uri"], "supervisord.conf");
-        assert_eq!(phys["region"]["startLine"], 3);
+        assert_eq!(phys["region"]["startLine"], 7);
         assert_eq!(phys["region"]["startColumn"], 2);
         assert_eq!(phys["region"]["endColumn"], 11);
     }
@@ -540,7 +506,7 @@ mod tests {
         assert!(v["runs"][0].get("originalUriBaseIds").is_none());
         assert_eq!(
             v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-            "file:///proj/conf.d/my%20web.ini"
+            "file:///proj/conf.d/web.ini"
         );
     }
 }

@@ -234,7 +234,10 @@ fn load(
                 Code::FileTooLarge,
                 format!(
                     "`{}` is {} bytes; svconf reads at most {MAX_FILE_BYTES}",
-                    path.display(),
+                    path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |n| n.to_string_lossy().into_owned()
+                    ),
                     meta.len()
                 ),
             )
@@ -255,17 +258,14 @@ fn load(
             // the lossy text has the same prefix, so the offset is valid in it
             let id = map.add(path.to_path_buf(), text, included_from);
             diags.push(
-                Diagnostic::new(
-                    Code::InvalidEncoding,
-                    format!("`{}` is not valid UTF-8", path.display()),
-                )
-                .at(Span::new(id, valid, valid + 1), "undecodable byte here")
-                .help("save the file as UTF-8, or keep binary files out of the include pattern")
-                .supervisord(format!(
-                    "'utf-8' codec can't decode byte 0x{:02x} in position {valid}: {}",
-                    e.as_bytes().get(valid).copied().unwrap_or(0),
-                    utf8_reason(e.as_bytes(), valid, e.utf8_error().error_len())
-                )),
+                Diagnostic::new(Code::InvalidEncoding, "the file is not valid UTF-8 text")
+                    .at(Span::new(id, valid, valid + 1), "undecodable byte here")
+                    .help("save the file as UTF-8, or keep binary files out of the include pattern")
+                    .supervisord(format!(
+                        "'utf-8' codec can't decode byte 0x{:02x} in position {valid}: {}",
+                        e.as_bytes().get(valid).copied().unwrap_or(0),
+                        utf8_reason(e.as_bytes(), valid, e.utf8_error().error_len())
+                    )),
             );
             Ok((id, false))
         }
@@ -353,7 +353,15 @@ pub fn report_expand_error(
                     format!("`{key_label}` is badly formatted: {message}"),
                 )
                 .at(value.span_of(*start, *end), "not a valid `%` format")
-                .help(bad_format_help(&value.text, *start, *end))
+                .help(
+                    if matches!(key_label, "stdout_logfile" | "stderr_logfile") {
+                        // the second of the two expansions of a log path failed
+                        "log file paths are expanded twice: write a literal percent sign as `%%%%`"
+                            .to_string()
+                    } else {
+                        bad_format_help(&value.text, *start, *end)
+                    },
+                )
                 .supervisord(format!(
                     "Format string {} for {} is badly formatted: {message}",
                     python::repr(&value.text),

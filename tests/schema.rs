@@ -29,3 +29,14 @@ fn resolved_document_validates_against_its_schema_shape() {
         assert!(props.contains_key(key), "schema lacks `{key}`");
     }
 }
+
+#[test]
+fn readme_lists_every_code() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for code in svconf::diag::Code::ALL {
+        let info = code.info();
+        let row = format!("| {} | {} |", info.id, info.name);
+        assert!(readme.contains(&row), "README's code table lacks `{row}`");
+    }
+}

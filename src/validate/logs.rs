@@ -355,6 +355,39 @@ fn crash_loop_without_backoff(cx: &Context<'_>, diags: &mut Diagnostics) {
     }
 }
 
+/// SV252, second form: an expected code such as `143` (128 + SIGTERM) that can never
+/// occur. supervisord sees a process killed by a signal as exiting with no code at all,
+/// so `exitcodes=0,143` never matches a SIGTERM death; only a program that itself exits
+/// with 143 (a shell reporting its killed child) produces it, which is why commands run
+/// through a shell are left alone.
+fn signal_like_exitcodes(
+    p: &crate::ir::Process,
+    v: &crate::include::Value,
+    diags: &mut Diagnostics,
+) {
+    let first = p.command.split_whitespace().next().unwrap_or("");
+    let shell = ["sh", "bash", "dash", "zsh", "ash"]
+        .iter()
+        .any(|s| first == *s || first.ends_with(&format!("/{s}")));
+    if shell {
+        return;
+    }
+    if let Some(code) = p.exitcodes.iter().find(|c| (129..=159).contains(*c)) {
+        diags.push(
+            Diagnostic::new(
+                Code::UnexpectedExitCodes,
+                format!(
+                    "`exitcodes` of `[{}]` expects {code} (128 + signal {}), which a killed process never reports",
+                    p.section,
+                    code - 128
+                ),
+            )
+            .at(v.span(), "never matches a signal death")
+            .help("supervisord sees a process killed by a signal as exiting with no code; remove the code, or run the program through a shell that reports it"),
+        );
+    }
+}
+
 /// SV252 exitcodes-without-effect
 ///
 /// ## What it checks
@@ -383,6 +416,7 @@ fn exitcodes_without_effect(cx: &Context<'_>, diags: &mut Diagnostics) {
         };
         if p.autorestart == "unexpected" {
             if !p.exitcodes.is_empty() {
+                signal_like_exitcodes(p, v, diags);
                 continue;
             }
             let span = if python::strip(&v.text).is_empty() {

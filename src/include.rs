@@ -258,14 +258,23 @@ fn load(
             // the lossy text has the same prefix, so the offset is valid in it
             let id = map.add(path.to_path_buf(), text, included_from);
             diags.push(
-                Diagnostic::new(Code::InvalidEncoding, "the file is not valid UTF-8 text")
-                    .at(Span::new(id, valid, valid + 1), "undecodable byte here")
-                    .help("save the file as UTF-8, or keep binary files out of the include pattern")
-                    .supervisord(format!(
-                        "'utf-8' codec can't decode byte 0x{:02x} in position {valid}: {}",
-                        e.as_bytes().get(valid).copied().unwrap_or(0),
-                        utf8_reason(e.as_bytes(), valid, e.utf8_error().error_len())
-                    )),
+                Diagnostic::new(
+                    Code::InvalidEncoding,
+                    format!(
+                        "`{}` is not valid UTF-8 text",
+                        path.file_name().map_or_else(
+                            || path.display().to_string(),
+                            |n| n.to_string_lossy().into_owned()
+                        )
+                    ),
+                )
+                .at(Span::new(id, valid, valid + 1), "undecodable byte here")
+                .help("save the file as UTF-8, or keep binary files out of the include pattern")
+                .supervisord(format!(
+                    "'utf-8' codec can't decode byte 0x{:02x} in position {valid}: {}",
+                    e.as_bytes().get(valid).copied().unwrap_or(0),
+                    utf8_reason(e.as_bytes(), valid, e.utf8_error().error_len())
+                )),
             );
             Ok((id, false))
         }

@@ -22,24 +22,13 @@ pub(crate) fn check(cx: &Context<'_>, diags: &mut Diagnostics) {
 /// shadows are left out, and a program listed twice counts once (that is SV244's
 /// business).
 pub(super) fn processes<'a>(cx: &Context<'a>) -> Vec<&'a Process> {
-    let mut seen = HashSet::new();
-    cx.resolved
-        .groups
-        .iter()
-        .filter(|g| !g.shadowed)
-        .flat_map(|g| &g.processes)
-        .filter(|p| seen.insert((p.section.as_str(), p.name.as_str())))
-        .collect()
+    cx.live.clone()
 }
 
 /// One process per section: for rules about settings that every process of a
 /// section shares (everything but the `%(process_num)d`-expanded ones).
 pub(super) fn one_per_section<'a>(cx: &Context<'a>) -> Vec<&'a Process> {
-    let mut seen = HashSet::new();
-    processes(cx)
-        .into_iter()
-        .filter(|p| seen.insert(p.section.as_str()))
-        .collect()
+    cx.per_section.clone()
 }
 
 /// True for a log path that is a real file svconf can reason about: not `AUTO`,

@@ -27,6 +27,10 @@ pub struct Context<'a> {
     pub resolved: &'a ir::Resolved,
     /// The environment and host the config is judged against (`env.host_checks` for `--host`).
     pub env: &'a Env,
+    /// Every process that runs, once (shadowed groups and repeated listings left out).
+    pub live: Vec<&'a ir::Process>,
+    /// The first of those processes of each section.
+    pub per_section: Vec<&'a ir::Process>,
 }
 
 impl Context<'_> {
@@ -47,10 +51,27 @@ impl Context<'_> {
 
 /// Runs every rule. Rules only add findings; none changes what supervisord accepts.
 pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Diagnostics) {
+    // several rules walk the processes: collect them once
+    let mut seen = rustc_hash::FxHashSet::default();
+    let live: Vec<&ir::Process> = resolved
+        .groups
+        .iter()
+        .filter(|g| !g.shadowed)
+        .flat_map(|g| &g.processes)
+        .filter(|p| seen.insert((p.section.as_str(), p.name.as_str())))
+        .collect();
+    let mut sections = rustc_hash::FxHashSet::default();
+    let per_section = live
+        .iter()
+        .copied()
+        .filter(|p| sections.insert(p.section.as_str()))
+        .collect();
     let cx = Context {
         tree,
         resolved,
         env,
+        live,
+        per_section,
     };
     duplicate_keys(tree, diags);
     sections::check(&cx, diags);

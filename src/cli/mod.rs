@@ -245,20 +245,37 @@ pub(crate) fn print_stdout(text: &str) -> Result<(), Error> {
     }
 }
 
+/// How many findings the human format shows in full.
+const MAX_HUMAN_FINDINGS: usize = 300;
+
 /// Renders findings for a person or a program.
 pub(crate) fn render(compiled: &svconf::Compiled, format: DiagFormat, tty: bool) -> String {
     let diags = compiled.diagnostics.sorted();
     let cwd = std::env::current_dir().ok();
     match format {
-        DiagFormat::Human => svconf::diag::render::human::render(
-            &compiled.sources,
-            &diags,
-            &svconf::diag::render::human::HumanOptions {
-                color: use_color(tty),
-                width: terminal_width(),
-                cwd,
-            },
-        ),
+        DiagFormat::Human => {
+            // Past a few hundred findings nobody reads snippets, and each one costs a
+            // pass over its file: show the first ones and point to the JSON output.
+            let shown = &diags[..diags.len().min(MAX_HUMAN_FINDINGS)];
+            let mut out = svconf::diag::render::human::render(
+                &compiled.sources,
+                shown,
+                &svconf::diag::render::human::HumanOptions {
+                    color: use_color(tty),
+                    width: terminal_width(),
+                    cwd,
+                },
+            );
+            if diags.len() > shown.len() {
+                let (errors, warnings) = compiled.diagnostics.counts();
+                let _ = writeln!(
+                    out,
+                    "{} more findings not shown ({errors} errors, {warnings} warnings in all); `--format json` lists every one",
+                    diags.len() - shown.len()
+                );
+            }
+            out
+        }
         DiagFormat::Json => {
             svconf::diag::render::json::render(&compiled.sources, &diags, cwd.as_deref())
         }

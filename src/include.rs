@@ -216,6 +216,15 @@ impl Tree {
     }
 }
 
+/// Reads one file's text with the reader its extension calls for (`.toml`, else INI).
+fn parse_file(path: &Path, id: FileId, text: &str, diags: &mut Diagnostics) -> syntax::Parsed {
+    if path.extension().is_some_and(|e| e == "toml") {
+        syntax::toml::parse(id, text, diags)
+    } else {
+        syntax::parse(id, text, diags)
+    }
+}
+
 /// Reads a file into the source map. `Err` carries the finding for an unreadable file.
 fn load(
     map: &mut SourceMap,
@@ -509,7 +518,7 @@ pub fn resolve(
     }
     tree.root_parsed = true;
     let text = map.file(root_id).text.clone();
-    let parsed = syntax::parse(root_id, &text, diags);
+    let parsed = parse_file(root, root_id, &text, diags);
     tree.rejected |= parsed.rejected;
     if parsed.blocks.iter().any(|b| b.name == "supervisorctl") {
         let mut main_only = Tree {
@@ -608,7 +617,7 @@ pub fn resolve(
                         continue;
                     }
                     let text = map.file(id).text.clone();
-                    let parsed = syntax::parse(id, &text, diags);
+                    let parsed = parse_file(&path, id, &text, diags);
                     tree.rejected |= parsed.rejected;
                     for b in parsed.blocks.iter().filter(|b| b.name == "include") {
                         diags.push(

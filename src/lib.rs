@@ -109,12 +109,19 @@ impl Compiled {
         self.diagnostics.has_errors()
     }
 
-    /// True when supervisord 4.3.0 itself would refuse this config (what `convert` goes by:
-    /// svconf's own rules never change which configs it converts).
+    /// True when supervisord 4.3.0 itself would refuse this config, or svconf cannot read
+    /// it (too large, not valid TOML, a TOML value INI cannot carry). This is what `convert`
+    /// goes by: svconf's own lint rules never change which configs it converts.
     pub fn refused_by_supervisord(&self) -> bool {
         self.diagnostics.iter().any(|d| {
             d.severity == diag::Severity::Error
-                && (d.code.info().refused_by_supervisord || d.code == diag::Code::FileTooLarge)
+                && (d.code.info().refused_by_supervisord
+                    || matches!(
+                        d.code,
+                        diag::Code::FileTooLarge
+                            | diag::Code::TomlSyntax
+                            | diag::Code::NotExpressibleInIni
+                    ))
         })
     }
 

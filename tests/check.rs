@@ -235,8 +235,16 @@ fn too_many_syntax_errors() {
 const NO_FIXTURE: &[(&str, &str)] = &[
     ("SV006", "too_many_syntax_errors (generated file)"),
     (
+        "SV009",
+        "tests/toml.rs: findings_point_into_the_toml_file@syntax_error.toml",
+    ),
+    (
+        "SV010",
+        "tests/toml.rs: findings_point_into_the_toml_file@bad_values.toml",
+    ),
+    (
         "SV234",
-        "none: svconf never reports it (no rule emits unresolvable-import yet)",
+        "tests/cli.rs: host_checks_that_plugins_import (needs a Python to import with)",
     ),
     ("SV901", "file_too_large (sparse file)"),
 ];

@@ -1044,8 +1044,16 @@ fn schema_is_json_schema() {
         "{}",
         head(&out.stdout)
     );
+    // the default schema is the TOML config format's: one table per section kind
     assert!(
-        v["properties"]["groups"].is_object(),
+        v["properties"]["program"].is_object(),
+        "{}",
+        head(&out.stdout)
+    );
+    let out = cli.run(&["schema", "--resolved"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.json()["properties"]["groups"].is_object(),
         "{}",
         head(&out.stdout)
     );
@@ -1451,4 +1459,31 @@ fn explain_list_columns_line_up() {
             "{line}"
         );
     }
+}
+
+/// With `--host`, an rpcinterface factory that the host's Python cannot import is
+/// SV234, as supervisord refuses it; without `--host` nothing is checked.
+#[test]
+fn host_checks_that_plugins_import() {
+    let Some(python) = [
+        "/usr/bin/python3",
+        "/usr/local/bin/python3",
+        "/root/.pyenv/shims/python3",
+    ]
+    .iter()
+    .find(|p| Path::new(p).exists()) else {
+        eprintln!("skipped: no python3 to import with");
+        return;
+    };
+    let cli = Cli::new();
+    cli.write(
+        "supervisord.conf",
+        "[supervisord]\n\n[rpcinterface:x]\nsupervisor.rpcinterface_factory = svconf_no_such_module.sub:make\n",
+    );
+    let out = cli.run(&["check", "--host", "--python", python, "supervisord.conf"]);
+    out.assert_no_crash();
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    assert!(out.stdout.contains("SV234"), "{}", out.stdout);
+    let out = cli.run(&["check", "supervisord.conf"]);
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
 }

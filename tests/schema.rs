@@ -7,7 +7,7 @@ fn committed_schema_is_current() {
     let current = svconf::emit::json::schema();
     assert!(
         committed == current,
-        "schema/resolved.schema.json is stale: run `cargo run -- schema > schema/resolved.schema.json`"
+        "schema/resolved.schema.json is stale: run `cargo run -- schema --resolved > schema/resolved.schema.json`"
     );
 }
 

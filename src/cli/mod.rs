@@ -7,6 +7,7 @@
 mod check;
 mod convert;
 mod explain;
+mod fmt;
 mod schema;
 
 use std::fmt::Write as _;
@@ -33,8 +34,10 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Print the documentation of a diagnostic code (`svconf explain SV104`), or list them all.
     Explain(explain::ExplainArgs),
-    /// Print the JSON Schema of the resolved document (`convert --to json`).
-    Schema,
+    /// Rewrite configs in the one canonical layout (`--check`, `--diff`, `--write`).
+    Fmt(fmt::FmtArgs),
+    /// Print the JSON Schema of the TOML config format (`--resolved`: of `convert --to json`).
+    Schema(schema::SchemaArgs),
 }
 
 /// How a config is judged: the environment and host it is meant for.
@@ -88,7 +91,8 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Command::Check(a) => check::run(&a),
         Command::Convert(a) => convert::run(&a),
         Command::Explain(a) => explain::run(&a),
-        Command::Schema => schema::run(),
+        Command::Fmt(a) => fmt::run(&a),
+        Command::Schema(a) => schema::run(&a),
     };
     match result {
         Ok(code) => code,

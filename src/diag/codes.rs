@@ -111,6 +111,12 @@ stops with \"File contains no section headers\".\n\nFix: save the file as UTF-8 
     UnusedSuppression = "SV008", "unused-suppression", Warning, false,
         "a `; svconf: allow CODE` comment that suppresses nothing",
         "A suppression comment silences the named codes on the next non-comment line. One that silences nothing (the problem was fixed, or the code is wrong) is reported so stale comments do not pile up. Codes supervisord refuses to start on cannot be suppressed.\n\nFix: remove the comment or the code from it.";
+    TomlSyntax = "SV009", "toml-syntax", Error, false,
+        "a `.toml` config that is not valid TOML",
+        "svconf reads `.toml` configs (see the README's TOML section). A file that is not valid TOML cannot be read or converted.\n\nFix: correct the TOML syntax.";
+    NotExpressibleInIni = "SV010", "not-expressible-in-ini", Error, false,
+        "a TOML value that supervisord's INI dialect cannot carry",
+        "A `.toml` config must mean something supervisord can read once converted to INI. Leading or trailing whitespace, a `;` or `#` after whitespace, a line break in the wrong place, or an environment value with both quote kinds cannot be written in supervisord's dialect.\n\nFix: change the value, or write it the way the help suggests.";
     IncludeWithoutFiles = "SV101", "include-without-files", Error, true,
         "an `[include]` section without a `files` key",
         "supervisord refuses \".ini file has [include] section, but no files setting\".\n\nFix: add `files = conf.d/*.conf`, or remove the section.";

@@ -196,7 +196,7 @@ fn split_lines(text: &str) -> Vec<(usize, usize, usize)> {
 /// 3.11 searches in rounds: round k looks at the k-th `;` and the k-th `#`, and
 /// stops at the first round where one of them is preceded by whitespace (or starts
 /// the line). So `b#c #d ;e` keeps `b#c #d`; `CPython` 3.13 would keep only `b#c`.
-fn inline_comment_start(line: &str) -> Option<usize> {
+pub(crate) fn inline_comment_start(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut positions: [Option<usize>; 2] = [None, None];
     let mut alive = [true, true];
@@ -546,3 +546,4 @@ fn section_header(value: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests;
+pub mod toml;

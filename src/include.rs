@@ -106,6 +106,17 @@ pub struct Tree {
     pub main_only: Option<Box<Tree>>,
     /// False when the root file could not be decoded or was too large (nothing was parsed).
     pub root_parsed: bool,
+    /// Files read a second time (the same file through two patterns, or the main file through
+    /// its own `[include]`), mapped to their first reading: their text is the same text.
+    pub rereads: std::collections::HashMap<FileId, FileId>,
+}
+
+impl Tree {
+    /// True when two spans are the same text, even if read twice under two file ids.
+    pub fn same_text(&self, a: Span, b: Span) -> bool {
+        let first = |f: FileId| self.rereads.get(&f).copied().unwrap_or(f);
+        first(a.file) == first(b.file) && (a.start, a.end) == (b.start, b.end)
+    }
 }
 
 impl Tree {
@@ -517,6 +528,11 @@ pub fn resolve(
         return Ok(tree);
     }
     tree.root_parsed = true;
+    let mut first_read: std::collections::HashMap<PathBuf, FileId> =
+        std::collections::HashMap::new();
+    if let Ok(c) = std::fs::canonicalize(root) {
+        first_read.insert(c, root_id);
+    }
     let text = map.file(root_id).text.clone();
     let parsed = parse_file(root, root_id, &text, diags);
     tree.rejected |= parsed.rejected;
@@ -612,6 +628,26 @@ pub fn resolve(
                     );
                 }
                 Ok((id, ok)) => {
+                    if let Ok(c) = std::fs::canonicalize(&path) {
+                        if let Some(first) = first_read.get(&c) {
+                            tree.rereads.insert(id, *first);
+                            let what = if *first == root_id {
+                                "the main file"
+                            } else {
+                                "a file already included"
+                            };
+                            diags.push(
+                                Diagnostic::new(
+                                    Code::IncludedTwice,
+                                    format!("`{}` is read twice: it is {what}", relative(&m, &env.cwd)),
+                                )
+                                .at(span, "matches it again")
+                                .help("narrow the pattern so each file is included once; its sections merge with themselves"),
+                            );
+                        } else {
+                            first_read.insert(c, id);
+                        }
+                    }
                     if !ok {
                         tree.rejected = true;
                         continue;
@@ -619,7 +655,11 @@ pub fn resolve(
                     let text = map.file(id).text.clone();
                     let parsed = parse_file(&path, id, &text, diags);
                     tree.rejected |= parsed.rejected;
-                    for b in parsed.blocks.iter().filter(|b| b.name == "include") {
+                    for b in parsed
+                        .blocks
+                        .iter()
+                        .filter(|b| b.name == "include" && !tree.rereads.contains_key(&id))
+                    {
                         diags.push(
                             Diagnostic::new(
                                 Code::NestedInclude,

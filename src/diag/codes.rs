@@ -140,6 +140,9 @@ Fix: set the variable (in CI: `svconf check -e X=value` or `--env-file`), or use
     NestedInclude = "SV106", "nested-include", Warning, false,
         "an `[include]` section in an included file, which supervisord ignores",
         "Only the main file's `[include]` is read. An `[include]` in a file it includes has no effect.\n\nFix: list the pattern in the main file's `[include] files`.";
+    IncludedTwice = "SV107", "included-twice", Warning, false,
+        "a file is read twice (the main file through its own `[include]`, or two patterns matching one file)",
+        "supervisord reads every match, even the main file itself (`files = *.conf` next to `supervisord.conf`). The second reading merges every section with itself: harmless for keys, but its programs' keys are applied twice and later includes may override them in surprising order.\n\nFix: narrow the pattern (for example `conf.d/*.conf`) so each file is read once.";
     MissingSupervisordSection = "SV201", "missing-supervisord-section", Error, true,
         "the config has no `[supervisord]` section",
         "supervisord refuses \".ini file does not include supervisord section\". A `conf.d` fragment has none by design: check it with `svconf check --fragment`.";

@@ -96,7 +96,12 @@ fn duplicate_keys(tree: &Tree, diags: &mut Diagnostics) {
     // a repeated `[include] files` in an included file is SV106's business
     for section in tree.sections.values().filter(|s| s.name != "include") {
         for (key, v) in &section.values {
-            if let Some(first) = v.earlier.first() {
+            // the same line read twice (a file included twice) is SV107's business
+            if let Some(first) = v
+                .earlier
+                .iter()
+                .find(|e| !tree.same_text(**e, v.entry.key_span))
+            {
                 diags.push(
                     Diagnostic::new(
                         Code::DuplicateKey,

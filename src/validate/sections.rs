@@ -270,7 +270,6 @@ fn unknown_sections(cx: &Context<'_>, diags: &mut Diagnostics) {
 /// ## Fix
 /// Keep one definition.
 fn duplicate_sections(cx: &Context<'_>, diags: &mut Diagnostics) {
-    let reincluded = root_includes_itself(cx);
     for section in cx.tree.sections.values() {
         if section.name == "include" || SectionKind::of(&section.name) == SectionKind::Unknown {
             continue;
@@ -279,11 +278,8 @@ fn duplicate_sections(cx: &Context<'_>, diags: &mut Diagnostics) {
             continue;
         };
         for header in later {
-            // the main file read again through its own `[include]`: the same text
-            if reincluded
-                && first.file == cx.tree.root
-                && (header.start, header.end) == (first.start, first.end)
-            {
+            // the same header read twice (a file included twice) is SV107's business
+            if cx.tree.same_text(*first, *header) {
                 continue;
             }
             diags.push(
@@ -300,18 +296,6 @@ fn duplicate_sections(cx: &Context<'_>, diags: &mut Diagnostics) {
             );
         }
     }
-}
-
-/// True when `[include]` reads the main file again (`files=*.conf` next to it).
-fn root_includes_itself(cx: &Context<'_>) -> bool {
-    let canon = |p: &str| std::fs::canonicalize(crate::env::absolute(&cx.env.cwd, p)).ok();
-    let Some(root) = canon(&cx.tree.root_path) else {
-        return false;
-    };
-    cx.tree
-        .included_files
-        .iter()
-        .any(|f| canon(f).is_some_and(|c| c == root))
 }
 
 #[cfg(test)]

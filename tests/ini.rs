@@ -337,6 +337,87 @@ fn round_trip(case: &Case, options: IniOptions, py: Option<&str>) -> Result<(), 
     Ok(())
 }
 
+/// INI → TOML → (read as TOML) → INI: the last file must resolve to the original's
+/// document under svconf and, with `py`, under supervisord itself (issue 4).
+fn round_trip_via_toml(case: &Case, py: Option<&str>) -> Result<(), String> {
+    // a folder whose name holds `%` changes under supervisord's second expansion of log
+    // paths, so where such a config lives is part of what it means
+    if case.name.contains('%') {
+        return Ok(());
+    }
+    let env = case_env(case);
+    let orig_dir = case
+        .conf
+        .parent()
+        .expect("a config has a directory")
+        .canonicalize()
+        .map_err(|e| e.to_string())?;
+    let conf = orig_dir.join(case.conf.file_name().expect("a file name"));
+    let compiled =
+        svconf::compile(&conf, &env, &svconf::Options::default()).map_err(|e| e.to_string())?;
+    let toml = svconf::emit::toml::render(&compiled.declared());
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let flat_dir = tmp.path().join("flat");
+    std::fs::create_dir_all(&flat_dir).map_err(|e| e.to_string())?;
+    let toml_path = flat_dir.join("supervisord.toml");
+    std::fs::write(&toml_path, &toml).map_err(|e| e.to_string())?;
+    let from_toml = svconf::compile(&toml_path, &env, &svconf::Options::default())
+        .map_err(|e| e.to_string())?;
+    if from_toml.refused_by_supervisord() {
+        let codes: Vec<String> = from_toml
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect();
+        return Err(format!("the TOML form is refused: {codes:?}\n{toml}"));
+    }
+    let text = match render(&from_toml, &env, &PLAIN) {
+        Ok(text) => text,
+        Err(IniError::Unrepresentable { .. }) if UNREPRESENTABLE.contains(&case.name.as_str()) => {
+            return Ok(());
+        }
+        Err(e) => return Err(format!("TOML form not converted to INI: {e}")),
+    };
+    let flat = flat_dir.join("supervisord.conf");
+    std::fs::write(&flat, &text).map_err(|e| e.to_string())?;
+    // the TOML form is the config as written: like the INI file it came from, its
+    // `%(here)s` means the folder it lives in, so both folders compare as one
+    let parents =
+        [orig_dir.parent(), flat_dir.parent()].map(|p| p.map(|p| p.display().to_string()));
+    let same = |v: serde_json::Value| -> serde_json::Value {
+        let mut text = v.to_string().replace("<FLAT>", "<HERE>");
+        for p in parents.iter().flatten() {
+            text = text.replace(p.as_str(), "<PARENT>");
+        }
+        serde_json::from_str(&text).unwrap_or(v)
+    };
+    let a = same(normalise(&svconf_json(&conf, &env)?, &orig_dir, &flat_dir));
+    let b = same(normalise(
+        &svconf_json(&flat, &env).map_err(|e| format!("via TOML: {e}\n{text}"))?,
+        &orig_dir,
+        &flat_dir,
+    ));
+    if let Some(d) = first_diff(&a, &b, "") {
+        return Err(format!("svconf: {d}"));
+    }
+    if let Some(py) = py {
+        let a = same(normalise(
+            &oracle_json(py, &conf, case)?,
+            &orig_dir,
+            &flat_dir,
+        ));
+        let b = same(normalise(
+            &oracle_json(py, &flat, case).map_err(|e| format!("via TOML: {e}"))?,
+            &orig_dir,
+            &flat_dir,
+        ));
+        if let Some(d) = first_diff(&a, &b, "") {
+            return Err(format!("supervisord: {d}"));
+        }
+    }
+    Ok(())
+}
+
 fn python() -> Option<String> {
     std::env::var("PYTHON")
         .ok()
@@ -371,6 +452,12 @@ fn run_dir(dir: &Path) -> (usize, Vec<String>) {
                                 .expect("no panics while locked")
                                 .push(format!("{} [{label}]: {e}", case.name));
                         }
+                    }
+                    if let Err(e) = round_trip_via_toml(case, py.as_deref()) {
+                        failures
+                            .lock()
+                            .expect("no panics while locked")
+                            .push(format!("{} [via toml]: {e}", case.name));
                     }
                 }
             });

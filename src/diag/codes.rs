@@ -306,6 +306,102 @@ digits and `_/.+-():` must be quoted, pairs are separated by commas.";
     MissingWorkingDirectory = "SV260", "missing-working-directory", Error, false,
         "a program's `directory` does not exist (with `--host`)",
         "supervisord only finds out when it starts the process: the chdir fails and the program goes FATAL.\n\nFix: create the directory or correct the path.";
+    SystemdRelativeExecutable = "SV301", "systemd-relative-executable", Error, false,
+        "the command's executable cannot be started by systemd as written",
+        "systemd needs an absolute path or a bare name in `ExecStart=` (bare names only from systemd 239); `bin/worker` or `./artisan` is refused as a fatal error.\n\nFix: write the absolute path of the executable.";
+    SystemdInvalidEnvironmentName = "SV302", "systemd-invalid-environment-name", Error, false,
+        "an environment variable name systemd refuses",
+        "supervisord passes any name; systemd's `Environment=` accepts only `[A-Za-z_][A-Za-z0-9_]*` and drops other assignments with a warning.\n\nFix: rename the variable.";
+    SystemdUnrepresentableValue = "SV303", "systemd-unrepresentable-value", Error, false,
+        "a value that no systemd unit line can carry",
+        "Newlines or edge spaces in plain values, bytes that are not UTF-8, quotes or backslashes in the executable, a `..` in a log path: systemd would drop or change the line.\n\nFix: rename or move the file, or write the real path.";
+    SystemdUnitNameCollision = "SV304", "systemd-unit-name-collision", Error, false,
+        "two programs would be written to the same unit file, or a unit name is too long",
+        "`[group:a]`+`b-c` and `[group:a-b]`+`c` both become `a-b-c.service`; svconf never overwrites one with the other. Unit names are limited to 255 bytes.\n\nFix: rename a group or program, or use `--prefix`.";
+    SystemdRelativeDirectory = "SV305", "systemd-relative-directory", Error, false,
+        "`directory` is not an absolute, normalized path",
+        "systemd refuses `WorkingDirectory=` that is relative or contains `..` (a fatal error when the unit loads).\n\nFix: write the absolute, normalized path.";
+    SystemdLogRotationLost = "SV306", "systemd-log-rotation-lost", Warning, false,
+        "log rotation settings have no systemd equivalent",
+        "supervisord rotates `*_logfile` at `*_logfile_maxbytes` and keeps `*_logfile_backups` files; systemd only appends to the file forever.\n\nFix: use `--logrotate` (writes a logrotate snippet), or log to the journal.";
+    SystemdStartsecs = "SV307", "systemd-startsecs", Warning, false,
+        "`startsecs` has no exact systemd equivalent",
+        "systemd reports a start as successful once `execve` worked (`Type=exec`); it has no \"still running after N seconds\" check.\n\nFix: nothing to change; the start limit approximates it (see SV308).";
+    SystemdStartLimitApproximation = "SV308", "systemd-start-limit-approximation", Warning, false,
+        "`startretries`/`startsecs` are approximated with a start rate limit",
+        "`StartLimitBurst=startretries+1` in a window of `(startretries+1)*(startsecs+1)+1` seconds stops a program that keeps dying at start, like FATAL. It also counts manual starts and restarts of long-running processes, needs `systemctl reset-failed` after a hit, and with `autorestart=unexpected` an early exit with an expected code is not retried.\n\nFix: review the limits in the generated `[Unit]` sections.";
+    SystemdEventListener = "SV309", "systemd-eventlistener", Warning, false,
+        "an event listener is not converted",
+        "Event listeners speak supervisord's event protocol on stdin; under systemd nobody talks to them.\n\nFix: use `OnFailure=` hooks for process-state events, or a `.timer` for TICK events.";
+    SystemdUnitNameEscaped = "SV310", "systemd-unit-name-escaped", Warning, false,
+        "a program or group name needed `\\x` escaping in its unit name",
+        "Names with spaces, `@`, `/` or non-ASCII bytes become `\\xNN` in unit names, which must be quoted in shells.\n\nFix: rename the program or group.";
+    SystemdShadowsUnit = "SV311", "systemd-shadows-unit", Warning, false,
+        "a generated unit name equals a well-known system unit",
+        "Placed in `/etc/systemd/system`, the generated file would override the distribution's unit of the same name.\n\nFix: use `--prefix` (e.g. `--prefix sv-`).";
+    SystemdNoStartupRetries = "SV312", "systemd-no-startup-retries", Warning, false,
+        "`autorestart=false` loses supervisord's retries during startup",
+        "supervisord retries a process that dies within `startsecs` up to `startretries` times even with `autorestart=false`; systemd has no restart-only-while-starting mode.\n\nFix: use `autorestart=unexpected` if the retries matter.";
+    SystemdFcgiProgram = "SV313", "systemd-fcgi-program", Warning, false,
+        "an fcgi-program is not converted",
+        "supervisord opens the socket and passes it as fd 0; the systemd shape is a `.socket` unit plus a service with `StandardInput=socket`, which svconf does not write yet.\n\nFix: write the `.socket` unit by hand.";
+    SystemdJoinedExecutable = "SV314", "systemd-joined-executable", Warning, false,
+        "a relative executable was joined with `directory`",
+        "systemd refuses relative executables, so svconf wrote `directory`/`command`. supervisord resolved it against its own working directory after the chdir.\n\nFix: check the result, or write the absolute path.";
+    SystemdPathIgnored = "SV315", "systemd-path-ignored", Warning, false,
+        "a bare executable name while the program's environment sets `PATH`",
+        "systemd looks bare names up in a fixed search path, not in the unit's `PATH`.\n\nFix: write the absolute path of the executable.";
+    SystemdLogDirectory = "SV316", "systemd-log-directory", Warning, false,
+        "a log file's directory may not exist",
+        "systemd does not create the directory of an `append:` file; a missing one fails the start with status 209/STDOUT.\n\nFix: use `LogsDirectory=` (under `/var/log`) or a `tmpfiles.d` line.";
+    SystemdAppendUnavailable = "SV317", "systemd-append-unavailable", Warning, false,
+        "`StandardOutput=append:` needs systemd 240",
+        "With an older `--systemd-version` the output goes to the journal instead of the file.\n\nFix: raise `--systemd-version`, or read the journal.";
+    SystemdFileAndSyslog = "SV318", "systemd-file-and-syslog", Warning, false,
+        "a log file and syslog at the same time",
+        "systemd cannot write output to a file and the journal at once; the file is kept.\n\nFix: keep the file, or log to the journal only.";
+    SystemdEventsLost = "SV319", "systemd-events-lost", Warning, false,
+        "capture mode or log events have no systemd equivalent",
+        "`*_capture_maxbytes` and `*_events_enabled` feed supervisord's event listeners, which do not exist under systemd.\n\nFix: remove the settings.";
+    SystemdSecretInUnit = "SV320", "systemd-secret-in-unit", Warning, false,
+        "a secret-looking variable is written into a world-readable unit",
+        "Unit files are world-readable and `systemctl show` prints `Environment=` to any local user.\n\nFix: move the value into an `EnvironmentFile=` with mode 0600.";
+    SystemdNonPortableUser = "SV321", "systemd-non-portable-user", Warning, false,
+        "a user name outside systemd's strict rules",
+        "systemd accepts it with a warning (uppercase, dots, leading digits).\n\nFix: use a lowercase name.";
+    SystemdStripAnsi = "SV322", "systemd-strip-ansi", Warning, false,
+        "`strip_ansi` has no systemd equivalent",
+        "supervisord removed ANSI escapes from child logs; systemd writes output unchanged.\n\nFix: strip escapes in the program.";
+    SystemdSupervisorctl = "SV323", "systemd-supervisorctl", Warning, false,
+        "the command runs `supervisorctl`",
+        "There is no supervisord under systemd to talk to.\n\nFix: rewrite it for `systemctl`.";
+    SystemdJournal = "SV324", "systemd-journal", Info, false,
+        "output goes to the journal",
+        "`AUTO` log files (and `/dev/stdout`-style targets) become the journal: `journalctl -u UNIT`.\n\nFix: nothing to do.";
+    SystemdKillModeMixed = "SV325", "systemd-kill-mode-mixed", Info, false,
+        "`KillMode=mixed` was chosen",
+        "supervisord signals only the main process and leaves its children running; systemd's `mixed` sends the stop signal to the main process and SIGKILL to whatever remains.\n\nFix: set `stopasgroup=true` to stop the whole group.";
+    SystemdBareExecutable = "SV326", "systemd-bare-executable", Info, false,
+        "a bare executable name is looked up in systemd's fixed search path",
+        "systemd resolves a name without `/` in `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin`, not in supervisord's `PATH`; a venv or `/opt` binary is not found.\n\nFix: write the absolute path.";
+    SystemdEnvironment = "SV327", "systemd-environment", Info, false,
+        "the environment now comes from systemd",
+        "supervisord passed its own environment to children; a systemd service starts from a near-empty one, plus `HOME`, `USER`, `LOGNAME` and `SHELL` when `User=` is set.\n\nFix: add what the programs need to `environment`.";
+    SystemdIgnored = "SV328", "systemd-ignored", Info, false,
+        "a section or setting that systemd makes unnecessary",
+        "HTTP servers, `[supervisorctl]`, `[rpcinterface:x]` and supervisord's own log settings have no role under systemd (systemctl does their job).\n\nFix: nothing to do.";
+    SystemdWorkingDirectory = "SV329", "systemd-working-directory", Info, false,
+        "the working directory is `/` under systemd",
+        "supervisord children inherited supervisord's working directory; systemd services start in `/`.\n\nFix: set `directory`.";
+    SystemdShellSyntax = "SV330", "systemd-shell-syntax", Info, false,
+        "the command looks like shell syntax",
+        "Neither supervisord nor systemd runs a shell, so `|`, `&&` and `>` are passed as arguments.\n\nFix: wrap the command in `/bin/sh -c '...'` if a shell was intended.";
+    SystemdConcreteUnits = "SV331", "systemd-concrete-units", Info, false,
+        "numprocs copies became concrete units instead of a template",
+        "`%(process_num)` is formatted differently in different keys (or values differ in other ways), so one `%i` template cannot express every copy.\n\nFix: use one format for `%(process_num)` everywhere.";
+    SystemdInlinedEnvironment = "SV332", "systemd-inlined-environment", Info, false,
+        "a value from svconf's environment was written into the unit",
+        "`%(ENV_X)s` from supervisord's process environment was substituted when the unit was generated; the unit does not follow later changes of X.\n\nFix: define X in `environment` to make it explicit.";
     FileTooLarge = "SV901", "file-too-large", Error, false,
         "a config file larger than svconf reads",
         "Files above 16 MiB are not read: real supervisord configs are a few kilobytes, and a file that large is almost surely a wrong path (a log, a dump). supervisord would read it; svconf refuses it with this error instead of spending seconds and gigabytes.";

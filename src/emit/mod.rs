@@ -3,4 +3,5 @@
 pub mod fmt;
 pub mod ini;
 pub mod json;
+pub mod systemd;
 pub mod toml;

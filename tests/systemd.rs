@@ -1,0 +1,334 @@
+//! `svconf convert --to systemd`: the spec's worked example byte for byte, snapshots of
+//! the examples and of bad inputs, and `systemd-analyze verify` (through
+//! `../shared/tools/verify-units.sh`) over the units of every accepted case.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use svconf::emit::systemd::{Generated, SystemdOptions, generate};
+use svconf::{Compiled, Env, Options};
+
+fn compile(path: &Path, env: &Env, fragment: bool) -> Compiled {
+    let options = Options {
+        fragment,
+        ..Options::default()
+    };
+    svconf::compile(path, env, &options).expect("svconf runs")
+}
+
+/// Files and findings as one text: `=== name ===` before each file.
+fn render(compiled: &Compiled, g: &Generated) -> String {
+    let mut s = String::new();
+    for (name, content) in &g.files {
+        let _ = write!(s, "=== {name} ===\n{content}");
+    }
+    s.push_str("=== findings ===\n");
+    let mut diags = g.diagnostics.clone();
+    diags.sort_by_key(|d| {
+        (
+            d.primary.as_ref().map(|l| (l.span.file, l.span.start)),
+            d.code,
+        )
+    });
+    for d in &diags {
+        let at = d.primary.as_ref().map_or_else(String::new, |l| {
+            let f = compiled.sources.file(l.span.file);
+            let (line, col) = f.line_col(l.span.start);
+            let name = f
+                .path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            format!(" {name}:{line}:{col}")
+        });
+        let _ = writeln!(s, "{} {}{at}: {}", d.code, d.severity, d.message);
+    }
+    common::redact(&s)
+}
+
+fn env_with(file: Option<&Path>) -> Env {
+    let mut env = common::fixture_env();
+    if let Some(file) = file {
+        for line in std::fs::read_to_string(file).expect("env file").lines() {
+            if let Some((k, v)) = line.split_once('=') {
+                if !k.trim_start().starts_with('#') {
+                    env.set(k.trim(), v.trim());
+                }
+            }
+        }
+    }
+    env
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(common::ROOT)
+}
+
+#[test]
+fn worked_example_matches_the_spec() {
+    let dir = root().join("testdata/systemd/worked-example");
+    let compiled = compile(&dir.join("supervisord.conf"), &common::fixture_env(), true);
+    let g = generate(
+        &compiled,
+        &common::fixture_env(),
+        &SystemdOptions::default(),
+    );
+    let names: Vec<&str> = g.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["laravel-worker.target", "laravel-worker@.service"]);
+    for (name, content) in &g.files {
+        let expected =
+            std::fs::read_to_string(dir.join("expected").join(name)).expect("expected file");
+        assert_eq!(content, &expected, "{name} differs from spec §11");
+    }
+    common::settings().bind(|| insta::assert_snapshot!("worked_example", render(&compiled, &g)));
+}
+
+#[test]
+fn examples() {
+    let cases = [
+        ("laravel", Some("examples/laravel/app.env")),
+        ("docker", None),
+    ];
+    for (name, envfile) in cases {
+        let env = env_with(envfile.map(|f| root().join(f)).as_deref());
+        let compiled = compile(
+            &root().join(format!("examples/{name}/supervisord.conf")),
+            &env,
+            false,
+        );
+        let g = generate(&compiled, &env, &SystemdOptions::default());
+        common::settings()
+            .bind(|| insta::assert_snapshot!(format!("example_{name}"), render(&compiled, &g)));
+    }
+    // the same with --logrotate, --app and --prefix
+    let env = env_with(Some(&root().join("examples/laravel/app.env")));
+    let compiled = compile(
+        &root().join("examples/laravel/supervisord.conf"),
+        &env,
+        false,
+    );
+    let options = SystemdOptions {
+        logrotate: true,
+        app: Some("laravel".into()),
+        prefix: "sv-".into(),
+        ..SystemdOptions::default()
+    };
+    let g = generate(&compiled, &env, &options);
+    common::settings()
+        .bind(|| insta::assert_snapshot!("example_laravel_app", render(&compiled, &g)));
+}
+
+#[test]
+fn bad_inputs() {
+    common::settings().bind(|| {
+        insta::glob!("../testdata", "systemd/bad/*.conf", |path| {
+            let compiled = compile(path, &common::fixture_env(), false);
+            let g = generate(
+                &compiled,
+                &common::fixture_env(),
+                &SystemdOptions::default(),
+            );
+            insta::assert_snapshot!(render(&compiled, &g));
+        });
+    });
+}
+
+#[test]
+fn strict_turns_warnings_into_errors_and_drops_the_program() {
+    let path = root().join("testdata/systemd/bad/collision.conf");
+    let compiled = compile(&path, &common::fixture_env(), false);
+    let loose = generate(
+        &compiled,
+        &common::fixture_env(),
+        &SystemdOptions::default(),
+    );
+    let strict = generate(
+        &compiled,
+        &common::fixture_env(),
+        &SystemdOptions {
+            strict: true,
+            ..SystemdOptions::default()
+        },
+    );
+    assert!(
+        strict
+            .diagnostics
+            .iter()
+            .all(|d| d.severity != svconf::diag::Severity::Warning)
+    );
+    assert!(strict.files.len() < loose.files.len());
+}
+
+// ---------------------------------------------------------------------------
+// systemd-analyze verify over every accepted case.
+
+fn verify_tool() -> Option<PathBuf> {
+    let tool = root().join("../shared/tools/verify-units.sh");
+    let analyze = Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !tool.exists() || !analyze {
+        eprintln!("skipped: systemd-analyze or ../shared/tools/verify-units.sh not found");
+        return None;
+    }
+    Some(tool)
+}
+
+/// Writes the unit files into a fresh folder and runs the tool; returns its output.
+fn verify(tool: &Path, g: &Generated, label: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("svconf-sd-{}-{label}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut any = false;
+    for (name, content) in &g.files {
+        if name.ends_with(".service") || name.ends_with(".target") {
+            std::fs::write(dir.join(name), content).expect("write unit");
+            any = true;
+        }
+    }
+    if !any {
+        let _ = std::fs::remove_dir_all(&dir);
+        return String::new();
+    }
+    let out = Command::new("bash")
+        .arg(tool)
+        .arg("-q")
+        .arg(&dir)
+        .output()
+        .expect("verify-units runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() && text.trim().is_empty() {
+        return format!("exit {:?}", out.status.code());
+    }
+    text.trim().to_string()
+}
+
+fn case_env(conf: &Path) -> Env {
+    let dir = conf.parent().expect("case folder");
+    let mut env = Env {
+        vars: vec![
+            ("HOME".into(), "/home/oracle".into()),
+            ("PATH".into(), "/usr/bin:/bin".into()),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("LC_ALL".into(), "C.UTF-8".into()),
+            ("TMPDIR".into(), "/tmp".into()),
+        ],
+        hostname: "oracle-host".into(),
+        cwd: dir.to_path_buf(),
+        host_checks: false,
+        python: None,
+    };
+    let envfile = conf.with_extension("env");
+    if let Ok(text) = std::fs::read_to_string(envfile) {
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            if let Some((k, v)) = line.split_once('=') {
+                env.set(k, v);
+            }
+        }
+    }
+    env
+}
+
+#[test]
+fn every_accepted_case_passes_systemd_analyze_verify() {
+    let Some(tool) = verify_tool() else { return };
+    let mut confs: Vec<PathBuf> = Vec::new();
+    for dir in ["../shared/oracle/cases", "../shared/corpus/cases"] {
+        let Ok(rd) = std::fs::read_dir(root().join(dir)) else {
+            continue;
+        };
+        let mut v: Vec<PathBuf> = rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+            .collect();
+        v.sort();
+        confs.extend(v);
+    }
+    let mut failures = Vec::new();
+    let (mut checked, mut refused) = (0, 0);
+    let mut run = |conf: &Path, env: &Env, label: &str| {
+        let compiled = compile(conf, env, false);
+        if compiled.refused_by_supervisord() {
+            refused += 1;
+            return;
+        }
+        let g = generate(&compiled, env, &SystemdOptions::default());
+        checked += 1;
+        let out = verify(&tool, &g, label);
+        if !out.is_empty() {
+            failures.push(format!("{}:\n{out}", conf.display()));
+        }
+    };
+    for (i, conf) in confs.iter().enumerate() {
+        run(conf, &case_env(conf), &i.to_string());
+    }
+    let laravel_env = env_with(Some(&root().join("examples/laravel/app.env")));
+    run(
+        &root().join("examples/laravel/supervisord.conf"),
+        &laravel_env,
+        "laravel",
+    );
+    run(
+        &root().join("examples/docker/supervisord.conf"),
+        &common::fixture_env(),
+        "docker",
+    );
+    eprintln!(
+        "verify-units: {checked} configs checked, {refused} refused by supervisord skipped, {} failed",
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn worked_example_passes_verify_for_several_instances() {
+    let Some(tool) = verify_tool() else { return };
+    let dir = root().join("testdata/systemd/worked-example");
+    let compiled = compile(&dir.join("supervisord.conf"), &common::fixture_env(), true);
+    let g = generate(
+        &compiled,
+        &common::fixture_env(),
+        &SystemdOptions::default(),
+    );
+    assert_eq!(verify(&tool, &g, "worked"), "");
+}
+
+/// Before systemd 240 there is no `StandardOutput=append:`: the log goes to the
+/// journal and SV317 says so.
+#[test]
+fn old_systemd_versions_lose_append() {
+    let path = root().join("testdata/systemd/bad/limits.conf");
+    let compiled = compile(&path, &common::fixture_env(), false);
+    let old = SystemdOptions {
+        systemd_version: 236,
+        ..SystemdOptions::default()
+    };
+    let g = generate(&compiled, &common::fixture_env(), &old);
+    assert!(
+        g.diagnostics.iter().any(|d| d.code.to_string() == "SV317"),
+        "{}",
+        render(&compiled, &g)
+    );
+    let unit = g
+        .files
+        .iter()
+        .find(|(n, _)| n == "both.service")
+        .map(|(_, c)| c.clone())
+        .unwrap_or_default();
+    assert!(!unit.contains("append:"), "{unit}");
+    let g = generate(
+        &compiled,
+        &common::fixture_env(),
+        &SystemdOptions::default(),
+    );
+    assert!(!g.diagnostics.iter().any(|d| d.code.to_string() == "SV317"));
+}

@@ -117,20 +117,10 @@ fn idempotent_on_every_file() {
 
 /// The fixed environment of `../shared/oracle/conformance.sh`, plus a case's `.env`.
 fn oracle_env(cases: &Path, name: &str) -> Vec<(String, String)> {
-    let mut vars: Vec<(String, String)> = [
-        ("HOME", "/home/oracle"),
-        ("PATH", "/usr/bin:/bin"),
-        ("LANG", "C.UTF-8"),
-        ("LC_ALL", "C.UTF-8"),
-        ("TMPDIR", "/tmp"),
-        ("SVCONF_FOO", "foo-value"),
-        ("SVCONF_NUM", "2"),
-        ("SVCONF_SPACE", "has space"),
-        ("SVCONF_PASS", "s3cret"),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-    .collect();
+    let mut vars: Vec<(String, String)> = common::ORACLE_ENV
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
     if let Ok(text) = fs::read_to_string(cases.join(format!("{name}.env"))) {
         for line in text.lines() {
             if line.starts_with('#') {

@@ -178,18 +178,7 @@ fn cases(dir: &Path) -> Vec<Case> {
 /// The fixed environment of `conformance.sh` (`env -i EXTRA... FIXED...`).
 fn fixed_vars(extra: &[(String, String)]) -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = extra.to_vec();
-    for (k, v) in [
-        ("HOME", "/home/oracle"),
-        ("PATH", "/usr/bin:/bin"),
-        ("LANG", "C.UTF-8"),
-        ("LC_ALL", "C.UTF-8"),
-        ("TMPDIR", "/tmp"),
-        ("SVCONF_FOO", "foo-value"),
-        ("SVCONF_NUM", "2"),
-        ("SVCONF_SPACE", "has space"),
-        ("SVCONF_PASS", "s3cret"),
-        ("NO_COLOR", "1"),
-    ] {
+    for &(k, v) in common::ORACLE_ENV.iter().chain([("NO_COLOR", "1")].iter()) {
         if let Some(slot) = vars.iter_mut().find(|(key, _)| key == k) {
             slot.1 = v.to_string();
         } else {

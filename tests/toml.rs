@@ -62,21 +62,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// The environment of `conformance.sh`, plus the case's `NAME.env`.
 fn oracle_env(cases: &Path, name: &str, cwd: &Path) -> Env {
-    let mut vars: Vec<(String, String)> = [
-        ("HOME", "/home/oracle"),
-        ("PATH", "/usr/bin:/bin"),
-        ("LANG", "C.UTF-8"),
-        ("LC_ALL", "C.UTF-8"),
-        ("TMPDIR", "/tmp"),
-        ("SVCONF_FOO", "foo-value"),
-        ("SVCONF_NUM", "2"),
-        ("SVCONF_SPACE", "has space"),
-        ("SVCONF_PASS", "s3cret"),
-        ("NO_COLOR", "1"),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-    .collect();
+    let mut vars: Vec<(String, String)> = common::ORACLE_ENV
+        .iter()
+        .chain([("NO_COLOR", "1")].iter())
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
     if let Ok(text) = std::fs::read_to_string(cases.join(format!("{name}.env"))) {
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             if let Some((k, v)) = line.split_once('=') {

@@ -89,3 +89,17 @@ pub(crate) fn codes(c: &Compiled) -> Vec<&'static str> {
         .map(|d| d.code.info().id)
         .collect()
 }
+
+/// The fixed environment `../shared/oracle/conformance.sh` runs svconf and the oracle in
+/// (a case's `NAME.env` adds to it). `NO_COLOR` is svconf's side only.
+pub(crate) const ORACLE_ENV: &[(&str, &str)] = &[
+    ("HOME", "/home/oracle"),
+    ("PATH", "/usr/bin:/bin"),
+    ("LANG", "C.UTF-8"),
+    ("LC_ALL", "C.UTF-8"),
+    ("TMPDIR", "/tmp"),
+    ("SVCONF_FOO", "foo-value"),
+    ("SVCONF_NUM", "2"),
+    ("SVCONF_SPACE", "has space"),
+    ("SVCONF_PASS", "s3cret"),
+];

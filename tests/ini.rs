@@ -275,8 +275,8 @@ fn first_diff(a: &serde_json::Value, b: &serde_json::Value, path: &str) -> Optio
     }
 }
 
-/// Round-trips one case with one set of options; `Err` says why it does not.
-fn round_trip(case: &Case, options: IniOptions, py: Option<&str>) -> Result<(), String> {
+/// A case's environment, its folder (canonical), its config path, and what svconf makes of it.
+fn original(case: &Case) -> Result<(Env, PathBuf, PathBuf, svconf::Compiled), String> {
     let env = case_env(case);
     let orig_dir = case
         .conf
@@ -287,6 +287,12 @@ fn round_trip(case: &Case, options: IniOptions, py: Option<&str>) -> Result<(), 
     let conf = orig_dir.join(case.conf.file_name().expect("a file name"));
     let compiled =
         svconf::compile(&conf, &env, &svconf::Options::default()).map_err(|e| e.to_string())?;
+    Ok((env, orig_dir, conf, compiled))
+}
+
+/// Round-trips one case with one set of options; `Err` says why it does not.
+fn round_trip(case: &Case, options: IniOptions, py: Option<&str>) -> Result<(), String> {
+    let (env, orig_dir, conf, compiled) = original(case)?;
     let text = match render(&compiled, &env, &options) {
         Ok(text) => text,
         Err(IniError::Unrepresentable { .. }) if UNREPRESENTABLE.contains(&case.name.as_str()) => {
@@ -334,16 +340,7 @@ fn round_trip_via_toml(case: &Case, py: Option<&str>) -> Result<(), String> {
     if case.name.contains('%') {
         return Ok(());
     }
-    let env = case_env(case);
-    let orig_dir = case
-        .conf
-        .parent()
-        .expect("a config has a directory")
-        .canonicalize()
-        .map_err(|e| e.to_string())?;
-    let conf = orig_dir.join(case.conf.file_name().expect("a file name"));
-    let compiled =
-        svconf::compile(&conf, &env, &svconf::Options::default()).map_err(|e| e.to_string())?;
+    let (env, orig_dir, conf, compiled) = original(case)?;
     let toml = svconf::emit::toml::render(&compiled.declared());
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let flat_dir = tmp.path().join("flat");

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use svconf::emit::systemd::{Generated, SystemdOptions, generate};
+use svconf::emit::systemd::{EnvMode, Generated, SystemdOptions, generate};
 use svconf::{Compiled, Env, Options};
 
 fn compile(path: &Path, env: &Env, fragment: bool) -> Compiled {
@@ -331,4 +331,108 @@ fn old_systemd_versions_lose_append() {
         &SystemdOptions::default(),
     );
     assert!(!g.diagnostics.iter().any(|d| d.code.to_string() == "SV317"));
+}
+
+// ---------------------------------------------------------------------------
+// `%(ENV_X)s` of supervisord's process environment: `--env-mode runtime` (the default)
+// writes `$X`/`${X}` into `ExecStart=` (SV333), `inline` the value svconf was given.
+
+/// (file, `ExecStart=` line) of every service.
+fn exec_lines(g: &Generated) -> Vec<(String, String)> {
+    g.files
+        .iter()
+        .filter_map(|(name, content)| {
+            content
+                .lines()
+                .find(|l| l.starts_with("ExecStart="))
+                .map(|l| (name.clone(), l.to_string()))
+        })
+        .collect()
+}
+
+fn has_code(g: &Generated, code: &str) -> bool {
+    g.diagnostics.iter().any(|d| d.code.to_string() == code)
+}
+
+#[test]
+fn env_mode_runtime_and_inline() {
+    let dir = root().join("testdata/systemd/env");
+    let env = env_with(Some(&dir.join("runtime.env")));
+    let compiled = compile(&dir.join("runtime.conf"), &env, false);
+    assert_eq!(SystemdOptions::default().env_mode, EnvMode::Runtime);
+    let runtime = generate(&compiled, &env, &SystemdOptions::default());
+    let inline = generate(
+        &compiled,
+        &env,
+        &SystemdOptions {
+            env_mode: EnvMode::Inline,
+            ..SystemdOptions::default()
+        },
+    );
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+            .collect()
+    };
+    // APP_ROOT as a whole word → `$APP_ROOT`, inside a word or quotes → `${…}`; PORT (the
+    // program's `environment`) and LOG_LEVEL (`[supervisord] environment`) stay values;
+    // an executable keeps the value (systemd does not expand variables there)
+    assert_eq!(
+        exec_lines(&runtime),
+        pairs(&[
+            (
+                "api.service",
+                "ExecStart=/bin/echo --root $APP_ROOT --conf=${APP_ROOT}/api.toml \"--name ${APP_NAME}\" --port 8080 --level info",
+            ),
+            (
+                "tool.service",
+                "ExecStart=/srv/app/bin/tool --root=/srv/app"
+            ),
+            ("worker@.service", "ExecStart=/bin/echo ${APP_ROOT}/w%i"),
+        ]),
+        "{}",
+        render(&compiled, &runtime)
+    );
+    assert_eq!(
+        exec_lines(&inline),
+        pairs(&[
+            (
+                "api.service",
+                "ExecStart=/bin/echo --root /srv/app --conf=/srv/app/api.toml \"--name demo\" --port 8080 --level info",
+            ),
+            (
+                "tool.service",
+                "ExecStart=/srv/app/bin/tool --root=/srv/app"
+            ),
+            ("worker@.service", "ExecStart=/bin/echo /srv/app/w%i"),
+        ]),
+        "{}",
+        render(&compiled, &inline)
+    );
+    // outside `command` the value is substituted in both modes
+    for g in [&runtime, &inline] {
+        let api = &g
+            .files
+            .iter()
+            .find(|(n, _)| n == "api.service")
+            .expect("api")
+            .1;
+        assert!(api.contains("WorkingDirectory=/srv/app\n"), "{api}");
+        assert!(
+            api.contains("StandardOutput=append:/srv/app/api.log\n"),
+            "{api}"
+        );
+        assert!(!api.contains("Environment=\"APP_ROOT"), "{api}");
+        assert!(has_code(g, "SV332"));
+    }
+    assert!(has_code(&runtime, "SV333"));
+    assert!(!has_code(&inline, "SV333"));
+    common::settings().bind(|| {
+        insta::assert_snapshot!("env_runtime", render(&compiled, &runtime));
+        insta::assert_snapshot!("env_inline", render(&compiled, &inline));
+    });
+    if let Some(tool) = verify_tool() {
+        assert_eq!(verify(&tool, &runtime, "env-runtime"), "");
+        assert_eq!(verify(&tool, &inline, "env-inline"), "");
+    }
 }

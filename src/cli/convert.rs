@@ -53,8 +53,9 @@ struct SystemdArgs {
     /// The oldest systemd the units must work on.
     #[arg(long, value_name = "N", default_value_t = 240)]
     systemd_version: u32,
-    /// How `%(ENV_X)s` values are written: `inline` writes the value svconf was given into the unit.
-    #[arg(long, value_enum, default_value = "inline")]
+    /// How `%(ENV_X)s` of supervisord's environment is written in `command`: `runtime` as
+    /// `$X`/`${X}` the unit's environment must define, `inline` as the value svconf was given.
+    #[arg(long, value_enum, default_value = "runtime")]
     env_mode: EnvModeArg,
     /// Also write logrotate snippets (`logrotate.d/UNIT`) for rotated log files.
     #[arg(long)]
@@ -79,6 +80,8 @@ struct SystemdArgs {
 /// `--env-mode` values.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum EnvModeArg {
+    /// In `command`, `$X`/`${X}`: systemd substitutes the value when the unit starts (SV333).
+    Runtime,
     /// The value svconf was given (`-e`, `--env-file`, its environment) is written into the unit.
     Inline,
 }
@@ -97,6 +100,7 @@ fn systemd(
         user_units: args.user_units,
         systemd_version: args.systemd_version,
         env_mode: match args.env_mode {
+            EnvModeArg::Runtime => EnvMode::Runtime,
             EnvModeArg::Inline => EnvMode::Inline,
         },
         logrotate: args.logrotate,

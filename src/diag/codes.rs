@@ -402,6 +402,9 @@ digits and `_/.+-():` must be quoted, pairs are separated by commas.";
     SystemdInlinedEnvironment = "SV332", "systemd-inlined-environment", Info, false,
         "a value from svconf's environment was written into the unit",
         "`%(ENV_X)s` from supervisord's process environment was substituted when the unit was generated; the unit does not follow later changes of X.\n\nFix: define X in `environment` to make it explicit.";
+    SystemdRuntimeVariable = "SV333", "systemd-runtime-variable", Warning, false,
+        "`%(ENV_X)s` in `command` became a runtime `$X`/`${X}`",
+        "With `--env-mode runtime` (the default), a `%(ENV_X)s` of `command` whose X came from supervisord's process environment (not from the program's `environment` nor from `[supervisord] environment`) is written as `$X` when it was an entire unquoted word, else as `${X}`; systemd substitutes the value when the unit starts, so the unit must define X with `Environment=` or `EnvironmentFile=`. Undefined, it is empty.\n\nThis is exact only for values without whitespace, quotes or backslashes: supervisord substituted the value before splitting the command with shlex, so `--x=%(ENV_X)s` with `X=\"a b\"` gave two arguments where `${X}` gives one, inside `\"...\"` shlex still processed `\\\"` and `\\\\` in the value, and for `$X` systemd also treats backslashes inside `'...'` as escapes where shlex does not.\n\nFix: add `EnvironmentFile=` (or `Environment=`) defining X in a drop-in, or use `--env-mode inline` to write the value svconf was given.";
     FileTooLarge = "SV901", "file-too-large", Error, false,
         "a config file larger than svconf reads",
         "Files above 16 MiB are not read: real supervisord configs are a few kilobytes, and a file that large is almost surely a wrong path (a log, a dump). supervisord would read it; svconf refuses it with this error instead of spending seconds and gigabytes.";

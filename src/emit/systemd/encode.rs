@@ -150,6 +150,119 @@ pub fn exec_start(argv: &[String]) -> Result<String, EncodeError> {
     Ok(line)
 }
 
+/// A part of one `ExecStart=` argument for [`exec_start_with_vars`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Literal text, encoded as [`exec_start`] encodes an argument.
+    Text(String),
+    /// `${NAME}`: the variable's value becomes part of this one argument.
+    Var(String),
+    /// `$NAME`: systemd splits the variable's value at whitespace into arguments. It must
+    /// be the only piece of its argument.
+    Words(String),
+}
+
+/// [`exec_start`] for arguments that contain runtime references to variables of
+/// the unit's environment: [`Piece::Words`] becomes `$NAME`, [`Piece::Var`]
+/// `${NAME}`. Literal text is encoded exactly as [`exec_start`] does (`$` → `$$`,
+/// `%` → `%%`, quoted when needed).
+///
+/// # Errors
+///
+/// Those of [`exec_start`]; an executable (`argv[0]`) that holds a reference
+/// (systemd does not expand variables in the path it executes); a
+/// [`Piece::Words`] that is not alone in its argument; a variable name outside
+/// `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn exec_start_with_vars(argv: &[Vec<Piece>]) -> Result<String, EncodeError> {
+    let Some((program, rest)) = argv.split_first() else {
+        return refuse("the command is empty");
+    };
+    let mut exe = String::new();
+    for piece in program {
+        match piece {
+            Piece::Text(t) => exe.push_str(t),
+            Piece::Var(name) | Piece::Words(name) => {
+                return refuse(format!(
+                    "the executable refers to `${name}`, which systemd does not expand there"
+                ));
+            }
+        }
+    }
+    let mut line = exec_start(&[exe])?;
+    for arg in rest {
+        line.push(' ');
+        if let [Piece::Words(name)] = arg.as_slice() {
+            check_var_name(name)?;
+            line.push('$');
+            line.push_str(name);
+            continue;
+        }
+        let mut text = String::new();
+        for piece in arg {
+            if let Piece::Text(t) = piece {
+                text.push_str(t);
+            }
+        }
+        if text.contains('\0') {
+            return refuse(format!(
+                "argument `{}` contains a NUL character",
+                text.escape_debug()
+            ));
+        }
+        if arg.iter().any(|p| matches!(p, Piece::Words(_))) {
+            return refuse("`$NAME` must be an argument by itself");
+        }
+        if !arg.iter().any(|p| matches!(p, Piece::Var(_))) {
+            line.push_str(&word(&text.replace('%', "%%").replace('$', "$$")));
+            continue;
+        }
+        let quoted = word(&text).starts_with('"') && !text.is_empty() && text != ";";
+        if quoted {
+            line.push('"');
+        }
+        for piece in arg {
+            match piece {
+                Piece::Text(t) => {
+                    let t = t.replace('%', "%%").replace('$', "$$");
+                    if quoted {
+                        escape_into(&mut line, &t);
+                    } else {
+                        line.push_str(&t);
+                    }
+                }
+                Piece::Var(name) | Piece::Words(name) => {
+                    check_var_name(name)?;
+                    let _ = write!(line, "${{{name}}}");
+                }
+            }
+        }
+        if quoted {
+            line.push('"');
+        }
+    }
+    if line.len() > LINE_MAX {
+        return refuse("the command is longer than systemd's line limit of 1 MiB");
+    }
+    Ok(line)
+}
+
+/// A name systemd expands in `$NAME`/`${NAME}`.
+fn check_var_name(name: &str) -> Result<(), EncodeError> {
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        refuse(format!(
+            "`{}` is not a variable name systemd expands",
+            name.escape_debug()
+        ))
+    }
+}
+
 /// The checks `config_parse_exec()` applies to the first word, and the ones
 /// that keep `argv[0]` equal to the executed path.
 fn check_executable(program: &str) -> Result<(), EncodeError> {
@@ -771,5 +884,36 @@ mod tests {
             ("laravel-worker:1_a.b".to_string(), false)
         );
         assert_eq!(unit_name(r"a\b/c"), (r"a\x5cb\x2fc".to_string(), true));
+    }
+
+    /// Runtime references: `$X` alone, `${X}` inside a word (quoted with the word when
+    /// its text needs quotes); literal text encoded as `exec_start` does.
+    #[test]
+    fn runtime_references() {
+        use Piece::{Text, Var, Words};
+        let t = |s: &str| Text(s.to_string());
+        let argv = vec![
+            vec![t("/bin/x")],
+            vec![Words("ROOT".into())],
+            vec![t("--conf="), Var("ROOT".into()), t("/a.toml")],
+            vec![t("--name "), Var("NAME".into()), t(" 100%")],
+            vec![t("$HOME")],
+            vec![t("")],
+        ];
+        assert_eq!(
+            exec_start_with_vars(&argv).unwrap(),
+            r#"/bin/x $ROOT --conf=${ROOT}/a.toml "--name ${NAME} 100%%" $$HOME """#
+        );
+        let plain = args(&["/bin/x", "a b", "$y", "50%"]);
+        let pieces: Vec<Vec<Piece>> = plain.iter().map(|a| vec![t(a)]).collect();
+        assert_eq!(
+            exec_start_with_vars(&pieces).unwrap(),
+            exec_start(&plain).unwrap()
+        );
+        assert!(exec_start_with_vars(&[vec![Var("ROOT".into()), t("/bin/x")]]).is_err());
+        assert!(exec_start_with_vars(&[vec![t("/bin/x")], vec![Var("A-B".into())]]).is_err());
+        assert!(
+            exec_start_with_vars(&[vec![t("/bin/x")], vec![t("a"), Words("A".into())]]).is_err()
+        );
     }
 }

@@ -25,8 +25,12 @@ use crate::{Compiled, Env};
 /// How `%(ENV_X)s` from supervisord's process environment is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EnvMode {
-    /// Substitute the value svconf was given (`-e`, `--env-file`) into the unit.
+    /// In `command`, a variable of supervisord's process environment becomes a runtime
+    /// reference (`$X`, `${X}`) the unit's `Environment=`/`EnvironmentFile=` must define
+    /// (SV333); elsewhere its value is substituted as with [`EnvMode::Inline`].
     #[default]
+    Runtime,
+    /// Substitute the value svconf was given (`-e`, `--env-file`) into the unit.
     Inline,
 }
 
@@ -62,7 +66,7 @@ impl Default for SystemdOptions {
             prefix: String::new(),
             user_units: false,
             systemd_version: 240,
-            env_mode: EnvMode::Inline,
+            env_mode: EnvMode::Runtime,
             logrotate: false,
             strict: false,
             app: None,
@@ -84,6 +88,28 @@ pub struct Generated {
 
 /// Stands for `%i` while values are encoded: alphanumeric, so no encoder changes it.
 const MARKER: &str = "SVCONFxINSTANCExMARKER";
+
+/// Start of the markers that stand for runtime references while a command is split
+/// (`SVCONFxVARx0xEND`, …): alphanumeric, so neither shlex nor an encoder changes them.
+const VAR_MARKER: &str = "SVCONFxVARx";
+
+/// A `%(ENV_X)s` of `command` that becomes a runtime reference.
+struct RuntimeVar {
+    /// The variable's name (`X`).
+    name: String,
+    /// Its marker in the command text.
+    marker: String,
+}
+
+/// A command whose runtime references are markers.
+struct RuntimeCommand {
+    /// The expanded command, markers in place of the runtime values.
+    command: String,
+    vars: Vec<RuntimeVar>,
+    /// For each marker occurrence in `command`, in text order: (marker index, an entire
+    /// unquoted shlex token).
+    occurrences: Vec<(usize, bool)>,
+}
 
 /// Names of distribution units a generated file must not replace.
 const WELL_KNOWN: &[&str] = &[
@@ -136,9 +162,9 @@ const WELL_KNOWN: &[&str] = &[
 
 /// Generates the unit files for a compiled config.
 pub fn generate(compiled: &Compiled, env: &Env, options: &SystemdOptions) -> Generated {
-    let _ = env; // values were expanded by `compile` with this environment (EnvMode::Inline)
     let mut g = Generator {
         compiled,
+        env,
         tree: &compiled.tree,
         options,
         files: BTreeMap::new(),
@@ -185,6 +211,8 @@ struct Planned {
 
 struct Generator<'a> {
     compiled: &'a Compiled,
+    /// The environment `compile` expanded `%(ENV_X)s` with.
+    env: &'a Env,
     tree: &'a Tree,
     options: &'a SystemdOptions,
     files: BTreeMap<String, String>,
@@ -1014,9 +1042,28 @@ impl Generator<'_> {
                 );
             }
         }
-        self.inlined_env(section, pname, info_once);
+        let runtime = if self.options.env_mode == EnvMode::Runtime {
+            self.runtime_command(section, group, plan)
+        } else {
+            None
+        };
+        let runtime_names: BTreeSet<String> = runtime
+            .iter()
+            .flat_map(|r| r.vars.iter().map(|v| v.name.clone()))
+            .collect();
+        self.inlined_env(section, pname, info_once, &runtime_names);
+        if !runtime_names.is_empty() && info_once.insert(Code::SystemdRuntimeVariable) {
+            self.runtime_note(section, pname, &runtime_names);
+        }
         // ExecStart
-        let exec = self.exec_start(section, &t.command, t.directory.as_deref(), &env)?;
+        let command = runtime.as_ref().map_or(&t.command, |r| &r.command);
+        let exec = self.exec_start(
+            section,
+            command,
+            t.directory.as_deref(),
+            &env,
+            runtime.as_ref(),
+        )?;
         let _ = writeln!(out, "ExecStart={}", fin(exec));
         // restart
         let expected: Vec<String> = p.exitcodes.iter().map(i64::to_string).collect();
@@ -1184,9 +1231,179 @@ impl Generator<'_> {
         Some(out)
     }
 
-    /// Notes `%(ENV_X)s` values that came from svconf's own environment.
-    fn inlined_env(&mut self, section: &str, pname: &str, once: &mut BTreeSet<Code>) {
+    /// The command of `plan` with a marker wherever a `%(ENV_X)s` of supervisord's process
+    /// environment stood (spec §2.2 item 5), checked to reproduce the resolved command;
+    /// `None` keeps every value inline.
+    fn runtime_command(
+        &self,
+        section: &str,
+        group: &Group,
+        plan: &UnitPlan,
+    ) -> Option<RuntimeCommand> {
+        let raw = &self.tree.get(section, "command")?.text;
+        let p = plan.process;
         let sup_env = &self.compiled.resolved.supervisord.environment;
+        let mut names: Vec<String> = Vec::new();
+        let mut other: BTreeSet<String> = BTreeSet::new();
+        for r in crate::expand::references(raw) {
+            let Some(x) = r.name.strip_prefix("ENV_") else {
+                continue;
+            };
+            if raw[r.start..r.end] != format!("%({})s", r.name) {
+                // padded or converted (`%(ENV_X)5s`, `%(ENV_X)r`): only the value is exact
+                other.insert(x.to_string());
+            } else if !p.environment.contains_key(x)
+                && !sup_env.contains_key(x)
+                && is_env_name(x)
+                && !names.iter().any(|n| n == x)
+            {
+                names.push(x.to_string());
+            }
+        }
+        names.retain(|n| !other.contains(n));
+        if names.is_empty() || raw.contains(VAR_MARKER) || p.command.contains(VAR_MARKER) {
+            return None;
+        }
+        let vars: Vec<RuntimeVar> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| RuntimeVar {
+                name: n.clone(),
+                marker: format!("{VAR_MARKER}{i}xEND"),
+            })
+            .collect();
+        let env = self.env;
+        let unmark = |s: &str| -> Option<String> {
+            let mut s = s.to_string();
+            for v in &vars {
+                s = s.replace(&v.marker, env_value(env, &v.name)?);
+            }
+            Some(s)
+        };
+        // the variables supervisord expands `command` with (spec/supervisord-config.md)
+        let mut vm = VarMap::new();
+        for (k, v) in &self.env.vars {
+            vm.set(&format!("ENV_{k}"), v);
+        }
+        for (k, v) in sup_env {
+            vm.set(&format!("ENV_{k}"), v);
+        }
+        vm.set("here", &self.tree.here);
+        vm.set(
+            "program_name",
+            section.split_once(':').map_or(section, |(_, n)| n),
+        );
+        vm.set("host_node_name", &self.env.hostname);
+        vm.set("group_name", &group.name);
+        for (k, v) in &p.environment {
+            vm.set(&format!("ENV_{k}"), v);
+        }
+        for v in &vars {
+            vm.set(&format!("ENV_{}", v.name), &v.marker);
+        }
+        let copies = i64::try_from(
+            group
+                .processes
+                .iter()
+                .filter(|q| q.section == section)
+                .count(),
+        )
+        .ok()?;
+        vm.set_int("numprocs", copies);
+        let start = self
+            .tree
+            .get(section, "numprocs_start")
+            .map_or(Ok(0), |v| crate::python::int(&v.text))
+            .ok()?;
+        let mut marked = None;
+        for n in start..start.saturating_add(copies) {
+            vm.set_int("process_num", n);
+            let text = crate::expand::expand(raw, &vm).ok()?;
+            if unmark(&text)? == p.command {
+                marked = Some(text.into_owned());
+                break;
+            }
+        }
+        let mut command = marked?;
+        if let Some((r0, _)) = &plan.template {
+            command = merge_instance(&plan.texts.command, &command, &vars, env, r0)?;
+        }
+        let argv = crate::python::shlex_split_posix(&command).ok()?;
+        if argv.first()?.contains(VAR_MARKER) {
+            return None; // systemd does not expand variables in the executable
+        }
+        let bytes = command.as_bytes();
+        let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+        let mut occurrences = Vec::new();
+        let mut pos = 0;
+        while let Some(off) = command[pos..].find(VAR_MARKER) {
+            let at = pos + off;
+            let (i, v) = vars
+                .iter()
+                .enumerate()
+                .find(|(_, v)| command[at..].starts_with(&v.marker))?;
+            let end = at + v.marker.len();
+            let whole = (at == 0 || ws(bytes[at - 1])) && (end == bytes.len() || ws(bytes[end]));
+            occurrences.push((i, whole));
+            pos = end;
+        }
+        Some(RuntimeCommand {
+            command,
+            vars,
+            occurrences,
+        })
+    }
+
+    /// W107: the runtime references of `command` need the unit's environment.
+    fn runtime_note(&mut self, section: &str, pname: &str, names: &BTreeSet<String>) {
+        let span = self.key_span(section, "command");
+        let list = names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let files = names
+            .iter()
+            .map(|n| format!("{n}=…"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.push(
+            Diagnostic::new(
+                Code::SystemdRuntimeVariable,
+                format!(
+                    "the command of `{pname}` reads {list} from the unit's environment when it starts"
+                ),
+            )
+            .at(
+                span,
+                "`%(ENV_X)s` of supervisord's environment became `$X` or `${X}`",
+            )
+            .help(format!(
+                "define them in the unit: add `EnvironmentFile=/etc/default/{pname}` (holding {files}) \
+                 or `Environment=` in a drop-in (`systemctl edit`), or use `--env-mode inline`; \
+                 exact only for values without whitespace, quotes or backslashes \
+                 (supervisord substituted before splitting the command)"
+            )),
+        );
+    }
+
+    /// Notes `%(ENV_X)s` values that came from svconf's own environment (those of
+    /// `command` in `runtime` were not written into the unit).
+    fn inlined_env(
+        &mut self,
+        section: &str,
+        pname: &str,
+        once: &mut BTreeSet<Code>,
+        runtime: &BTreeSet<String>,
+    ) {
+        let sup_env = &self.compiled.resolved.supervisord.environment;
+        // the program's own `environment` is written into the unit too: known, not inlined
+        let own: BTreeSet<String> = self
+            .tree
+            .get(section, "environment")
+            .and_then(|v| crate::lower::convert::dict_of_key_value_pairs(&v.text).ok())
+            .map(|pairs| pairs.into_iter().map(|(k, _)| k).collect())
+            .unwrap_or_default();
         let mut names = BTreeSet::new();
         for key in self.tree.options(section) {
             if key == "environment" {
@@ -1197,7 +1414,8 @@ impl Generator<'_> {
             };
             for r in crate::expand::references(&v.text) {
                 if let Some(x) = r.name.strip_prefix("ENV_") {
-                    if !sup_env.contains_key(x) {
+                    let converted = key == "command" && runtime.contains(x);
+                    if !sup_env.contains_key(x) && !own.contains(x) && !converted {
                         names.insert(x.to_string());
                     }
                 }
@@ -1246,6 +1464,7 @@ impl Generator<'_> {
         command: &str,
         directory: Option<&str>,
         env: &[(String, String)],
+        runtime: Option<&RuntimeCommand>,
     ) -> Option<String> {
         let span = self.key_span(section, "command");
         let mut argv = match crate::python::shlex_split_posix(command) {
@@ -1367,7 +1586,11 @@ impl Generator<'_> {
                 .help("wrap the command in `/bin/sh -c '...'` if a shell was intended"),
             );
         }
-        match encode::exec_start(&argv) {
+        let encoded = match runtime {
+            None => encode::exec_start(&argv),
+            Some(r) => encode::exec_start_with_vars(&runtime_pieces(&argv, r)),
+        };
+        match encoded {
             Ok(s) => Some(s),
             Err(encode::EncodeError::Unrepresentable(why)) => {
                 self.push(
@@ -1538,6 +1761,99 @@ fn align(a: &str, b: &str, r0: &str, r1: &str) -> Option<String> {
         j += c.len_utf8();
     }
     (j == b.len()).then_some(out)
+}
+
+/// The template command `tpl` (with [`MARKER`]) with the runtime markers of `marked`
+/// (the first copy's command, with `r0` where `tpl` has [`MARKER`]).
+#[allow(clippy::many_single_char_names)] // two strings and their positions, as in `align`
+fn merge_instance(
+    tpl: &str,
+    marked: &str,
+    vars: &[RuntimeVar],
+    env: &Env,
+    r0: &str,
+) -> Option<String> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = String::new();
+    while i < tpl.len() || j < marked.len() {
+        let (t, m) = (&tpl[i..], &marked[j..]);
+        if let Some(v) = vars.iter().find(|v| m.starts_with(&v.marker)) {
+            let val = env_value(env, &v.name)?;
+            if !t.starts_with(val) || val.contains(MARKER) {
+                return None;
+            }
+            out.push_str(&v.marker);
+            i += val.len();
+            j += v.marker.len();
+            continue;
+        }
+        if t.starts_with(MARKER) {
+            if !m.starts_with(r0) || r0.contains(VAR_MARKER) {
+                return None;
+            }
+            out.push_str(MARKER);
+            i += MARKER.len();
+            j += r0.len();
+            continue;
+        }
+        let c = t.chars().next()?;
+        if !m.starts_with(c) {
+            return None;
+        }
+        out.push(c);
+        i += c.len_utf8();
+        j += c.len_utf8();
+    }
+    Some(out)
+}
+
+/// `argv` (split from [`RuntimeCommand::command`]) as pieces for
+/// [`encode::exec_start_with_vars`]: a marker that was an entire unquoted token is
+/// `$X`, any other `${X}`.
+fn runtime_pieces(argv: &[String], r: &RuntimeCommand) -> Vec<Vec<encode::Piece>> {
+    let mut occurrences = r.occurrences.iter();
+    argv.iter()
+        .map(|arg| {
+            let mut pieces = Vec::new();
+            let mut rest = arg.as_str();
+            while let Some(off) = rest.find(VAR_MARKER) {
+                let Some(v) = r.vars.iter().find(|v| rest[off..].starts_with(&v.marker)) else {
+                    break;
+                };
+                let whole = occurrences.next().is_some_and(|&(_, w)| w);
+                if off > 0 {
+                    pieces.push(encode::Piece::Text(rest[..off].to_string()));
+                }
+                if whole && arg == &v.marker {
+                    pieces.push(encode::Piece::Words(v.name.clone()));
+                } else {
+                    pieces.push(encode::Piece::Var(v.name.clone()));
+                }
+                rest = &rest[off + v.marker.len()..];
+            }
+            if !rest.is_empty() || pieces.is_empty() {
+                pieces.push(encode::Piece::Text(rest.to_string()));
+            }
+            pieces
+        })
+        .collect()
+}
+
+/// The value `compile` expanded `%(ENV_name)s` with (the last assignment wins).
+fn env_value<'e>(env: &'e Env, name: &str) -> Option<&'e str> {
+    env.vars
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A name systemd expands in `$X`/`${X}`.
+fn is_env_name(x: &str) -> bool {
+    x.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && x.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The instance string of a concrete copy, read back from its name through the template.

@@ -436,3 +436,356 @@ fn env_mode_runtime_and_inline() {
         assert_eq!(verify(&tool, &inline, "env-inline"), "");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Optional features: `--systemd-version` 250/254, `--faithful-kill`, `--on-failure`,
+// `--eventlisteners=units`, `--user-units` (`testdata/systemd/options`).
+
+fn options_case() -> (Compiled, Env) {
+    let env = common::fixture_env();
+    let path = root().join("testdata/systemd/options/supervisord.conf");
+    (compile(&path, &env, false), env)
+}
+
+/// The content of one generated file.
+fn file<'g>(g: &'g Generated, name: &str) -> &'g str {
+    g.files
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or_else(|| panic!("no {name} in {:?}", g.files), |(_, c)| c.as_str())
+}
+
+/// The lines of `name` that start with one of `prefixes`, in file order.
+fn lines_with(g: &Generated, name: &str, prefixes: &[&str]) -> Vec<String> {
+    file(g, name)
+        .lines()
+        .filter(|l| prefixes.iter().any(|p| l.starts_with(p)))
+        .map(str::to_string)
+        .collect()
+}
+
+fn codes_of(g: &Generated, section_word: &str, code: &str) -> usize {
+    g.diagnostics
+        .iter()
+        .filter(|d| d.code.to_string() == code && d.message.contains(section_word))
+        .count()
+}
+
+/// §2.2: from systemd 250 a bare executable with the program's `PATH` gets
+/// `ExecSearchPath=` instead of SV315; before 250, or when the `PATH` has a relative
+/// entry, SV315 stays.
+#[test]
+fn exec_search_path_from_systemd_250() {
+    let (compiled, env) = options_case();
+    let at = |v: u32| {
+        generate(
+            &compiled,
+            &env,
+            &SystemdOptions {
+                systemd_version: v,
+                ..SystemdOptions::default()
+            },
+        )
+    };
+    let (old, new) = (at(249), at(250));
+    let exec = ["ExecSearchPath=", "ExecStart=", "Environment="];
+    assert_eq!(
+        lines_with(&old, "web.service", &exec),
+        [
+            "Environment=\"PATH=/srv/app/venv/bin:/usr/bin:/bin\"",
+            "ExecStart=gunicorn app:wsgi",
+        ]
+    );
+    assert_eq!(codes_of(&old, "`gunicorn`", "SV315"), 1);
+    assert_eq!(
+        lines_with(&new, "web.service", &exec),
+        [
+            "Environment=\"PATH=/srv/app/venv/bin:/usr/bin:/bin\"",
+            "ExecSearchPath=/srv/app/venv/bin:/usr/bin:/bin",
+            "ExecStart=gunicorn app:wsgi",
+        ],
+        "{}",
+        render(&compiled, &new)
+    );
+    assert_eq!(codes_of(&new, "`gunicorn`", "SV315"), 0);
+    // `bin` is relative: systemd would ignore it in ExecSearchPath=, so SV315 stays
+    assert_eq!(
+        lines_with(&new, "relpath.service", &exec),
+        [
+            "Environment=\"PATH=bin:/usr/bin\"",
+            "ExecStart=tool --serve",
+        ]
+    );
+    assert_eq!(codes_of(&new, "`tool`", "SV315"), 1);
+    // the default (240) is unchanged
+    assert!(!file(&at(240), "web.service").contains("ExecSearchPath="));
+    // verify 252 knows ExecSearchPath= (it does not use it to find the executable)
+    if let Some(tool) = verify_tool() {
+        assert_eq!(verify(&tool, &new, "search-path"), "");
+    }
+}
+
+/// §6.2: from systemd 254 `RestartSteps=`/`RestartMaxDelaySec=` = startretries, next to
+/// `RestartSec=1`; not without restarts (`autorestart=false`).
+#[test]
+fn restart_steps_from_systemd_254() {
+    let (compiled, env) = options_case();
+    let at = |v: u32| {
+        generate(
+            &compiled,
+            &env,
+            &SystemdOptions {
+                systemd_version: v,
+                ..SystemdOptions::default()
+            },
+        )
+    };
+    let (old, new) = (at(253), at(254));
+    let restart = ["Restart"];
+    assert_eq!(
+        lines_with(&old, "web.service", &restart),
+        [
+            "Restart=always",
+            "RestartPreventExitStatus=0",
+            "RestartSec=1"
+        ]
+    );
+    assert_eq!(
+        lines_with(&new, "web.service", &restart),
+        [
+            "Restart=always",
+            "RestartPreventExitStatus=0",
+            "RestartSec=1",
+            "RestartSteps=5",
+            "RestartMaxDelaySec=5",
+        ]
+    );
+    assert_eq!(
+        lines_with(&new, "worker@.service", &restart),
+        [
+            "Restart=always",
+            "RestartPreventExitStatus=0",
+            "RestartSec=1",
+            "RestartSteps=3",
+            "RestartMaxDelaySec=3",
+        ]
+    );
+    assert_eq!(
+        lines_with(&new, "relpath.service", &restart),
+        ["Restart=no", "RestartSec=1"]
+    );
+    // systemd-analyze verify 252 predates RestartSteps= (254): it reports exactly these
+    // two keys as unknown and nothing else, so the expectation is that output instead
+    // of an empty one
+    if let Some(tool) = verify_tool() {
+        let out = verify(&tool, &new, "restart-steps");
+        let unknown: Vec<&str> = out.lines().filter(|l| l.contains("Unknown key")).collect();
+        let rest: Vec<&str> = out
+            .lines()
+            .filter(|l| !l.contains("Unknown key") && !l.starts_with("FAIL "))
+            .filter(|l| !l.starts_with("verify-units: errors found"))
+            .collect();
+        assert!(rest.is_empty(), "{out}");
+        assert_eq!(unknown.len(), 4, "{out}");
+        assert!(
+            unknown
+                .iter()
+                .all(|l| l.contains("Unknown key 'RestartSteps'")
+                    || l.contains("Unknown key 'RestartMaxDelaySec'")),
+            "{out}"
+        );
+        assert_eq!(verify(&tool, &old, "restart-steps-253"), "");
+    }
+}
+
+/// §7: `--faithful-kill` stops programs without `stopasgroup`/`killasgroup` with
+/// `KillMode=process` (no SV325 for them); `stopasgroup=true` keeps `control-group`.
+#[test]
+fn faithful_kill_uses_kill_mode_process() {
+    let (compiled, env) = options_case();
+    let plain = generate(&compiled, &env, &SystemdOptions::default());
+    let faithful = generate(
+        &compiled,
+        &env,
+        &SystemdOptions {
+            faithful_kill: true,
+            ..SystemdOptions::default()
+        },
+    );
+    assert_eq!(
+        lines_with(&plain, "web.service", &["KillMode="]),
+        ["KillMode=mixed"]
+    );
+    assert_eq!(codes_of(&plain, "`web`", "SV325"), 1);
+    assert_eq!(
+        lines_with(&faithful, "web.service", &["KillMode="]),
+        ["KillMode=process"]
+    );
+    assert_eq!(
+        lines_with(&faithful, "worker@.service", &["KillMode="]),
+        ["KillMode=control-group"]
+    );
+    assert!(
+        !has_code(&faithful, "SV325"),
+        "{}",
+        render(&compiled, &faithful)
+    );
+    if let Some(tool) = verify_tool() {
+        assert_eq!(verify(&tool, &faithful, "faithful-kill"), "");
+    }
+}
+
+/// §9.1: `--on-failure UNIT` adds `OnFailure=UNIT` to the `[Unit]` of every service;
+/// invalid unit names are refused (by the CLI with a usage error).
+#[test]
+fn on_failure_in_every_service() {
+    use svconf::emit::systemd::encode::unit_reference;
+    let (compiled, env) = options_case();
+    let g = generate(
+        &compiled,
+        &env,
+        &SystemdOptions {
+            on_failure: Some("notify@%n.service".into()),
+            ..SystemdOptions::default()
+        },
+    );
+    for name in ["web.service", "worker@.service", "relpath.service"] {
+        assert_eq!(
+            lines_with(&g, name, &["[Unit]", "After=", "OnFailure=", "StartLimit"]),
+            [
+                "[Unit]",
+                "After=network.target",
+                "OnFailure=notify@%n.service",
+                "StartLimitIntervalSec=9",
+                "StartLimitBurst=4",
+            ]
+            .iter()
+            .map(|l| match (name, *l) {
+                ("web.service", "StartLimitIntervalSec=9") => "StartLimitIntervalSec=13",
+                ("web.service", "StartLimitBurst=4") => "StartLimitBurst=6",
+                _ => l,
+            })
+            .collect::<Vec<_>>(),
+            "{name}"
+        );
+    }
+    assert!(!file(&g, "worker.target").contains("OnFailure="));
+    assert_eq!(
+        unit_reference("notify\\x2dme@%n.service").as_deref(),
+        Ok("notify\\x2dme@%n.service")
+    );
+    for bad in [
+        "notify",
+        "notify me.service",
+        "notify.unit",
+        "@x.service",
+        "notify@.service",
+        "n%zx.service",
+        "a\\b.service",
+    ] {
+        assert!(unit_reference(bad).is_err(), "{bad}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_svconf"))
+        .args(["convert", "--to", "systemd", "--on-failure", "notify me"])
+        .arg(root().join("testdata/systemd/options/supervisord.conf"))
+        .output()
+        .expect("svconf runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "svconf: error: `--on-failure notify me`: `notify me` is not a unit name (escape it with `systemd-escape`)\n"
+    );
+    assert!(out.stdout.is_empty());
+    if let Some(tool) = verify_tool() {
+        assert_eq!(verify(&tool, &g, "on-failure"), "");
+    }
+}
+
+/// §9.1: `--eventlisteners=units` writes a plain service for an event listener, still
+/// with SV309 (now saying what changes).
+#[test]
+fn eventlistener_units() {
+    let (compiled, env) = options_case();
+    let plain = generate(&compiled, &env, &SystemdOptions::default());
+    assert!(!plain.files.iter().any(|(n, _)| n.starts_with("crashmail")));
+    let g = generate(
+        &compiled,
+        &env,
+        &SystemdOptions {
+            eventlistener_units: true,
+            ..SystemdOptions::default()
+        },
+    );
+    assert_eq!(
+        lines_with(
+            &g,
+            "crashmail.service",
+            &[
+                "Description=",
+                "ExecStart=",
+                "Restart=",
+                "KillMode=",
+                "WantedBy="
+            ]
+        ),
+        [
+            "Description=crashmail (supervisord program crashmail)",
+            "ExecStart=/usr/local/bin/crashmail -m ops@example.com",
+            "Restart=always",
+            "KillMode=mixed",
+            "WantedBy=multi-user.target",
+        ]
+    );
+    let sv309: Vec<String> = g
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.to_string() == "SV309")
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(
+        sv309,
+        ["event listener `crashmail` becomes a plain service"]
+    );
+    // supervisord starts listeners (priority -1) first
+    assert_eq!(
+        lines_with(&g, "web.service", &["After="]),
+        ["After=network.target", "After=crashmail.service"]
+    );
+    if let Some(tool) = verify_tool() {
+        assert_eq!(verify(&tool, &g, "listener-units"), "");
+    }
+}
+
+/// `--user-units` drops `User=`; SV328 (info) says so once per program.
+#[test]
+fn user_units_report_the_dropped_user() {
+    let (compiled, env) = options_case();
+    let g = generate(
+        &compiled,
+        &env,
+        &SystemdOptions {
+            user_units: true,
+            ..SystemdOptions::default()
+        },
+    );
+    assert!(!file(&g, "web.service").contains("User="));
+    let sv328: Vec<String> = g
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.to_string() == "SV328")
+        .map(|d| format!("{} {}", d.severity, d.message))
+        .collect();
+    assert_eq!(
+        sv328,
+        ["info `user=www-data` of `web` is not written into its user units"]
+    );
+    let system = generate(&compiled, &env, &SystemdOptions::default());
+    assert_eq!(
+        lines_with(&system, "web.service", &["User="]),
+        ["User=www-data"]
+    );
+    assert!(!has_code(&system, "SV328"));
+    if let Some(tool) = verify_tool() {
+        assert_eq!(verify(&tool, &g, "user-units"), "");
+    }
+}

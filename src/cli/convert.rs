@@ -75,6 +75,27 @@ struct SystemdArgs {
     /// Do not order units after `network.target`.
     #[arg(long)]
     no_network_order: bool,
+    /// `KillMode=process` for programs without `stopasgroup`/`killasgroup`: stop only the
+    /// main process and leave its children running, as supervisord did (default
+    /// `KillMode=mixed`).
+    #[arg(long)]
+    faithful_kill: bool,
+    /// Add `OnFailure=UNIT` to every service (e.g. `notify@%n.service`).
+    #[arg(long, value_name = "UNIT")]
+    on_failure: Option<String>,
+    /// What event listeners become: `none` (no unit, SV309) or `units` (plain services
+    /// anyway, for listeners that tolerate an empty stdin; still SV309).
+    #[arg(long, value_enum, default_value = "none")]
+    eventlisteners: EventListeners,
+}
+
+/// `--eventlisteners` values.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum EventListeners {
+    /// No unit (SV309 suggests a systemd replacement).
+    None,
+    /// A plain service, as for a program (SV309 says what changes).
+    Units,
 }
 
 /// `--env-mode` values.
@@ -94,7 +115,12 @@ fn systemd(
     env: &svconf::Env,
     args: &SystemdArgs,
 ) -> Result<ExitCode, Error> {
-    use svconf::emit::systemd::{EnvMode, SystemdOptions, generate};
+    use svconf::emit::systemd::{EnvMode, SystemdOptions, encode, generate};
+    if let Some(unit) = &args.on_failure {
+        if let Err(encode::EncodeError::Unrepresentable(why)) = encode::unit_reference(unit) {
+            return Err(Error::Usage(format!("`--on-failure {unit}`: {why}")));
+        }
+    }
     let options = SystemdOptions {
         prefix: args.prefix.clone(),
         user_units: args.user_units,
@@ -109,6 +135,9 @@ fn systemd(
         compat_env: args.compat_env,
         numprocs_units: args.numprocs == NumprocsUnits::Units,
         network_order: !args.no_network_order,
+        faithful_kill: args.faithful_kill,
+        on_failure: args.on_failure.clone(),
+        eventlistener_units: args.eventlisteners == EventListeners::Units,
     };
     let generated = generate(compiled, env, &options);
     let mut diags = svconf::Diagnostics::new();

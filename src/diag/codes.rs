@@ -389,7 +389,7 @@ digits and `_/.+-():` must be quoted, pairs are separated by commas.";
         "supervisord passed its own environment to children; a systemd service starts from a near-empty one, plus `HOME`, `USER`, `LOGNAME` and `SHELL` when `User=` is set.\n\nFix: add what the programs need to `environment`.";
     SystemdIgnored = "SV328", "systemd-ignored", Info, false,
         "a section or setting that systemd makes unnecessary",
-        "HTTP servers, `[supervisorctl]`, `[rpcinterface:x]` and supervisord's own log settings have no role under systemd (systemctl does their job).\n\nFix: nothing to do.";
+        "HTTP servers, `[supervisorctl]`, `[rpcinterface:x]` and supervisord's own log settings have no role under systemd (systemctl does their job). With `--user-units`, a program's `user=` is not written either: a `systemd --user` manager runs every unit as its own user.\n\nFix: nothing to do (for `user=`: run the user manager as that user, or write system units).";
     SystemdWorkingDirectory = "SV329", "systemd-working-directory", Info, false,
         "the working directory is `/` under systemd",
         "supervisord children inherited supervisord's working directory; systemd services start in `/`.\n\nFix: set `directory`.";

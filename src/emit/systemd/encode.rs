@@ -442,6 +442,88 @@ pub fn unit_name(name: &str) -> (String, bool) {
     (out, escaped)
 }
 
+/// The unit types a unit name may end in.
+const UNIT_TYPES: &[&str] = &[
+    "service",
+    "socket",
+    "target",
+    "device",
+    "mount",
+    "automount",
+    "swap",
+    "timer",
+    "path",
+    "slice",
+    "scope",
+];
+
+/// The specifiers systemd 252 expands in unit names of dependencies (systemd.unit(5)).
+const UNIT_SPECIFIERS: &str = "aAbBCdEfgGhHiIjJlLmMnNopPqsStTuUvVwWyY%";
+
+/// A unit name for a dependency line such as `OnFailure=` (`notify@%n.service`), as
+/// written: systemd's unit name characters `A-Za-z0-9:_.-@` and `\xNN` escapes, specifiers
+/// (`%n`, `%i`, `%%`, …) that systemd expands when it loads the unit, a known type suffix,
+/// a non-empty instance after the first `@` (a template cannot be a dependency).
+///
+/// # Errors
+///
+/// Any other character, an unknown specifier, a missing or unknown type, an empty name or
+/// instance, or a name longer than 255 bytes.
+pub fn unit_reference(name: &str) -> Result<String, EncodeError> {
+    let shown = name.escape_debug();
+    if name.is_empty() || name.len() > 255 {
+        return refuse(format!("`{shown}` is not 1 to 255 bytes long"));
+    }
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let spec = bytes.get(i + 1).copied().unwrap_or(b' ');
+                if !UNIT_SPECIFIERS.as_bytes().contains(&spec) {
+                    return refuse(format!(
+                        "`{shown}` holds `%` that is not a systemd specifier (write `%%` for `%`)"
+                    ));
+                }
+                i += 2;
+            }
+            b'\\' => {
+                let hex = bytes.get(i + 1..i + 4);
+                if !hex.is_some_and(|h| h[0] == b'x' && h[1..].iter().all(u8::is_ascii_hexdigit)) {
+                    return refuse(format!("`{shown}` holds `\\` outside a `\\xNN` escape"));
+                }
+                i += 4;
+            }
+            b if b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'.' | b'-' | b'@') => {
+                i += 1;
+            }
+            _ => {
+                return refuse(format!(
+                    "`{shown}` is not a unit name (escape it with `systemd-escape`)"
+                ));
+            }
+        }
+    }
+    let Some((stem, kind)) = name.rsplit_once('.') else {
+        return refuse(format!("`{shown}` has no unit type such as `.service`"));
+    };
+    if !UNIT_TYPES.contains(&kind) {
+        return refuse(format!(
+            "`{shown}` does not end in a unit type such as `.service`"
+        ));
+    }
+    let (prefix, instance) = match stem.split_once('@') {
+        Some((p, inst)) => (p, Some(inst)),
+        None => (stem, None),
+    };
+    if prefix.is_empty() || instance == Some("") {
+        return refuse(format!(
+            "`{shown}` is not a unit name (an empty name or instance)"
+        ));
+    }
+    Ok(name.to_string())
+}
+
 /// systemd's own reading of an `ExecStart=` value into the argv the program
 /// receives, following systemd 252's `config_parse_exec()` (words by
 /// `extract_first_word(EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE)`, `\;` as an

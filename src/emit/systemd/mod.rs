@@ -58,6 +58,14 @@ pub struct SystemdOptions {
     pub numprocs_units: bool,
     /// Emit `After=network.target` (`--no-network-order` turns it off).
     pub network_order: bool,
+    /// `KillMode=process` for programs with `stopasgroup=false`/`killasgroup=false`, as
+    /// supervisord stopped them (`--faithful-kill`; default `KillMode=mixed`).
+    pub faithful_kill: bool,
+    /// `OnFailure=` this unit in every service (`--on-failure UNIT`); checked with
+    /// [`encode::unit_reference`].
+    pub on_failure: Option<String>,
+    /// Write plain services for event listeners too (`--eventlisteners=units`).
+    pub eventlistener_units: bool,
 }
 
 impl Default for SystemdOptions {
@@ -73,6 +81,9 @@ impl Default for SystemdOptions {
             compat_env: false,
             numprocs_units: false,
             network_order: true,
+            faithful_kill: false,
+            on_failure: None,
+            eventlistener_units: false,
         }
     }
 }
@@ -284,6 +295,17 @@ impl Generator<'_> {
     fn run(&mut self) {
         let resolved = &self.compiled.resolved;
         self.global_notes();
+        if let Some(unit) = &self.options.on_failure {
+            if let Err(encode::EncodeError::Unrepresentable(why)) = encode::unit_reference(unit) {
+                self.push(
+                    Diagnostic::new(
+                        Code::SystemdUnrepresentableValue,
+                        format!("`OnFailure={unit}` is not written: {why}"),
+                    )
+                    .help("give a valid unit name, e.g. `notify@%n.service`"),
+                );
+            }
+        }
         let mut planned: Vec<Planned> = Vec::new();
         let mut top: Vec<String> = Vec::new();
         let mut top_group_of: Vec<usize> = Vec::new();
@@ -293,6 +315,23 @@ impl Generator<'_> {
                 continue;
             }
             match group.kind.as_str() {
+                "eventlistener" if self.options.eventlistener_units => {
+                    let span = self.header(&group.section);
+                    self.push(
+                        Diagnostic::new(
+                            Code::SystemdEventListener,
+                            format!(
+                                "event listener `{}` becomes a plain service",
+                                group.name
+                            ),
+                        )
+                        .at(
+                            span,
+                            "no supervisord events arrive: its stdin is empty (EOF) and nobody reads its replies",
+                        )
+                        .help(listener_help(group)),
+                    );
+                }
                 "eventlistener" => {
                     let span = self.header(&group.section);
                     self.push(
@@ -891,6 +930,11 @@ impl Generator<'_> {
             let _ = writeln!(out, "After=network.target");
         }
         out.push_str("{AFTER}\n");
+        if let Some(unit) = &self.options.on_failure {
+            if let Ok(unit) = encode::unit_reference(unit) {
+                let _ = writeln!(out, "OnFailure={unit}");
+            }
+        }
         // a burst systemd cannot count to is no limit at all (it would never trip anyway)
         if p.startsecs == 0 || p.startretries >= i64::from(u32::MAX) - 1 {
             let _ = writeln!(out, "StartLimitIntervalSec=0");
@@ -908,6 +952,26 @@ impl Generator<'_> {
         if let Some(user) = &t.user {
             if self.options.user_units {
                 // a user manager cannot switch users; the units run as the manager's user
+                if info_once.insert(Code::SystemdIgnored) {
+                    let span = if self.tree.get(section, "user").is_some() {
+                        self.key_span(section, "user")
+                    } else {
+                        self.key_span("supervisord", "user")
+                    };
+                    self.push(
+                        Diagnostic::new(
+                            Code::SystemdIgnored,
+                            format!(
+                                "`user={}` of `{pname}` is not written into its user units",
+                                user.replace(MARKER, "%i")
+                            ),
+                        )
+                        .at(span, "a `systemd --user` manager cannot switch users")
+                        .help(
+                            "run the manager as this user, or drop `--user-units` to write `User=`",
+                        ),
+                    );
+                }
             } else {
                 if !portable_user(user) && !user.contains(MARKER) {
                     let span = self.key_span(section, "user");
@@ -1057,13 +1121,16 @@ impl Generator<'_> {
         }
         // ExecStart
         let command = runtime.as_ref().map_or(&t.command, |r| &r.command);
-        let exec = self.exec_start(
+        let (exec, search_path) = self.exec_start(
             section,
             command,
             t.directory.as_deref(),
             &env,
             runtime.as_ref(),
         )?;
+        if let Some(path) = search_path {
+            let _ = writeln!(out, "ExecSearchPath={}", fin(path));
+        }
         let _ = writeln!(out, "ExecStart={}", fin(exec));
         // restart
         let expected: Vec<String> = p.exitcodes.iter().map(i64::to_string).collect();
@@ -1102,6 +1169,17 @@ impl Generator<'_> {
             let _ = writeln!(out, "SuccessExitStatus={}", nonzero.join(" "));
         }
         let _ = writeln!(out, "RestartSec=1");
+        // §6.2: supervisord's growing BACKOFF delay, approximated from systemd 254 on; not
+        // without restarts, without retries (a zero maximum delay would make systemd warn)
+        // or with `startsecs=0` (supervisord never backs off then)
+        if self.options.systemd_version >= 254
+            && p.autorestart != "false"
+            && p.startsecs != 0
+            && (1..i64::from(u32::MAX)).contains(&p.startretries)
+        {
+            let _ = writeln!(out, "RestartSteps={}", p.startretries);
+            let _ = writeln!(out, "RestartMaxDelaySec={}", p.startretries);
+        }
         if p.startsecs != 0 && !self.start_limit_noted {
             self.start_limit_noted = true;
             self.push(
@@ -1133,6 +1211,9 @@ impl Generator<'_> {
         // stop
         let mode = if p.stopasgroup {
             "control-group"
+        } else if self.options.faithful_kill && !p.killasgroup {
+            // §7: supervisord signalled only the main process and left its children running
+            "process"
         } else {
             if info_once.insert(Code::SystemdKillModeMixed) {
                 let span = self.header(section);
@@ -1465,8 +1546,9 @@ impl Generator<'_> {
         directory: Option<&str>,
         env: &[(String, String)],
         runtime: Option<&RuntimeCommand>,
-    ) -> Option<String> {
+    ) -> Option<(String, Option<String>)> {
         let span = self.key_span(section, "command");
+        let mut search_path = None;
         let mut argv = match crate::python::shlex_split_posix(command) {
             Ok(a) if !a.is_empty() => a,
             _ => {
@@ -1539,6 +1621,14 @@ impl Generator<'_> {
                 .help("write the absolute path of the executable"),
             );
             return None;
+        } else if let Some(path) = env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "PATH")
+            .and_then(|(_, v)| search_path_value(v))
+            .filter(|_| self.options.systemd_version >= 250)
+        {
+            search_path = Some(path);
         } else if env.iter().any(|(k, _)| k == "PATH") {
             self.push(
                 Diagnostic::new(
@@ -1591,7 +1681,7 @@ impl Generator<'_> {
             Some(r) => encode::exec_start_with_vars(&runtime_pieces(&argv, r)),
         };
         match encoded {
-            Ok(s) => Some(s),
+            Ok(s) => Some((s, search_path)),
             Err(encode::EncodeError::Unrepresentable(why)) => {
                 self.push(
                     Diagnostic::new(
@@ -1864,6 +1954,25 @@ fn texts_instance(tpl: &Texts, t: &Texts) -> String {
         .and_then(|s| s.strip_suffix(post))
         .unwrap_or_default()
         .to_string()
+}
+
+/// `ExecSearchPath=` for a `PATH` value (systemd.exec(5): `:`-separated absolute paths,
+/// systemd ≥ 250), or `None` when systemd would ignore or change a part of it (an empty or
+/// relative entry, which `execvp` searched relative to the working directory, `..`, or a
+/// backslash, which systemd unescapes there).
+fn search_path_value(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split(':').collect();
+    let ok = parts
+        .iter()
+        .all(|d| d.starts_with('/') && !d.contains('\\') && !d.split('/').any(|c| c == ".."));
+    if !ok {
+        return None;
+    }
+    let encoded = parts
+        .iter()
+        .map(|d| encode::plain(d).ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some(encoded.join(":"))
 }
 
 /// A plain value, or the name with `%` doubled when it cannot be encoded (descriptions).

@@ -22,6 +22,8 @@ enum Target {
     Ini,
     /// systemd units: one service per program (templates for numprocs), targets per group.
     Systemd,
+    /// The launch plan: every process to run, fully resolved, as JSON (what `svconf run` reads).
+    Plan,
 }
 
 /// How numprocs programs become units.
@@ -244,6 +246,13 @@ pub(crate) fn run(args: &ConvertArgs) -> Result<ExitCode, Error> {
         Target::Json => super::print_stdout(&svconf::emit::json::render(&compiled.resolved))?,
         Target::Toml => super::print_stdout(&svconf::emit::toml::render(&compiled.declared()))?,
         Target::Systemd => return systemd(&compiled, &env, &args.systemd),
+        Target::Plan => {
+            // `build` refuses only what supervisord refuses, which was reported above
+            let Ok(plan) = svconf::emit::plan::build(&compiled, &env) else {
+                return Ok(ExitCode::from(1));
+            };
+            super::print_stdout(&svconf::emit::plan::render(&plan))?;
+        }
         Target::Ini => {
             let options = svconf::emit::ini::IniOptions {
                 expand_env: args.expand_env,

@@ -3,5 +3,6 @@
 pub mod fmt;
 pub mod ini;
 pub mod json;
+pub mod plan;
 pub mod systemd;
 pub mod toml;

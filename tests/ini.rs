@@ -127,53 +127,7 @@ fn shared() -> PathBuf {
 /// (supervisord checks the raw text for `/`, so the directory cannot be written literally).
 const UNREPRESENTABLE: &[&str] = &["15-here-without-include"];
 
-/// One case: its config and the extra variables of `NAME.env`.
-struct Case {
-    name: String,
-    conf: PathBuf,
-    extra: Vec<(String, String)>,
-}
-
-/// The accepted cases of a folder (those whose `NAME.expected.json` has groups, or every
-/// case when there are no expected files, as in `testdata/ini`).
-fn cases(dir: &Path) -> Vec<Case> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = rd
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let mut out = Vec::new();
-    for n in &names {
-        let (name, conf) = if let Some(stem) = n.strip_suffix(".conf") {
-            (stem.to_string(), dir.join(n))
-        } else if dir.join(n).join("supervisord.conf").is_file() {
-            (n.clone(), dir.join(n).join("supervisord.conf"))
-        } else {
-            continue;
-        };
-        let expected = dir.join(format!("{name}.expected.json"));
-        if expected.exists() {
-            let text = std::fs::read_to_string(&expected).unwrap_or_default();
-            let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-            if doc.get("groups").is_none() {
-                continue;
-            }
-        }
-        let mut extra = Vec::new();
-        if let Ok(text) = std::fs::read_to_string(dir.join(format!("{name}.env"))) {
-            for line in text.lines().filter(|l| !l.starts_with('#')) {
-                if let Some((k, v)) = line.split_once('=') {
-                    extra.push((k.to_string(), v.to_string()));
-                }
-            }
-        }
-        out.push(Case { name, conf, extra });
-    }
-    out
-}
+use common::{Case, cases};
 
 /// The fixed environment of `conformance.sh` (`env -i EXTRA... FIXED...`).
 fn fixed_vars(extra: &[(String, String)]) -> Vec<(String, String)> {

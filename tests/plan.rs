@@ -204,40 +204,10 @@ type Case = (String, PathBuf, Vec<(String, String)>);
 
 /// The accepted cases of a folder (`NAME.expected.json` with groups), with `NAME.env`.
 fn cases(dir: &Path) -> Vec<Case> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = rd
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let mut out = Vec::new();
-    for n in &names {
-        let (name, conf) = if let Some(stem) = n.strip_suffix(".conf") {
-            (stem.to_string(), dir.join(n))
-        } else if dir.join(n).join("supervisord.conf").is_file() {
-            (n.clone(), dir.join(n).join("supervisord.conf"))
-        } else {
-            continue;
-        };
-        let text =
-            std::fs::read_to_string(dir.join(format!("{name}.expected.json"))).unwrap_or_default();
-        let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        if doc.get("groups").is_none() {
-            continue;
-        }
-        let mut extra = Vec::new();
-        if let Ok(text) = std::fs::read_to_string(dir.join(format!("{name}.env"))) {
-            for line in text.lines().filter(|l| !l.starts_with('#')) {
-                if let Some((k, v)) = line.split_once('=') {
-                    extra.push((k.to_string(), v.to_string()));
-                }
-            }
-        }
-        out.push((name, conf, extra));
-    }
-    out
+    common::cases(dir)
+        .into_iter()
+        .map(|c| (c.name, c.conf, c.extra))
+        .collect()
 }
 
 /// The oracle's fixed environment plus a case's `NAME.env`.

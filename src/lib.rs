@@ -19,6 +19,7 @@ pub mod include;
 pub mod ir;
 pub mod lower;
 pub mod python;
+pub mod run;
 pub mod source;
 pub mod syntax;
 pub mod validate;

@@ -8,6 +8,7 @@ mod check;
 mod convert;
 mod explain;
 mod fmt;
+mod run;
 mod schema;
 
 use std::fmt::Write as _;
@@ -36,6 +37,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite configs in the one canonical layout (`--check`, `--diff`, `--write`).
     Fmt(fmt::FmtArgs),
+    /// Run the config's processes in the foreground, with supervisord's semantics.
+    Run(run::RunArgs),
     /// Print the JSON Schema of the TOML config format (`--resolved`: of `convert --to json`).
     Schema(schema::SchemaArgs),
 }
@@ -92,6 +95,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Command::Convert(a) => convert::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Fmt(a) => fmt::run(&a),
+        Command::Run(a) => run::run(&a),
         Command::Schema(a) => schema::run(&a),
     };
     match result {

@@ -1,0 +1,91 @@
+//! `svconf run`: compile the config (or read a plan) and run it in the foreground.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use svconf::Error;
+use svconf::emit::plan::Plan;
+
+use super::{DiagFormat, EnvArgs};
+
+/// Arguments of `svconf run`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// The config (default: the first of supervisord's search locations).
+    config: Option<PathBuf>,
+    /// Run a launch plan written by `svconf convert --to plan` instead of a config.
+    #[arg(long, value_name = "FILE", conflicts_with = "config")]
+    plan: Option<PathBuf>,
+    /// Exit once no process is running or scheduled: 0 if every process that ran exited with
+    /// an expected code, 1 otherwise.
+    #[arg(long)]
+    exit_when_idle: bool,
+    /// Reap orphaned grandchildren here (`PR_SET_CHILD_SUBREAPER`), as svconf does as PID 1.
+    #[arg(long)]
+    subreaper: bool,
+    #[command(flatten)]
+    env: EnvArgs,
+}
+
+pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
+    let options = svconf::run::RunOptions {
+        exit_when_idle: args.exit_when_idle,
+        subreaper: args.subreaper,
+    };
+    let code = if let Some(path) = &args.plan {
+        let plan = read_plan(path).map_err(Error::Usage)?;
+        let path = path.clone();
+        svconf::run::run(plan, Some(Box::new(move || read_plan(&path))), &options)
+    } else {
+        let (config, _) = super::find_config(args.config.as_deref())?;
+        let plan = match compile(&config, &args.env)? {
+            Ok(plan) => plan,
+            Err(findings) => {
+                eprint!("{findings}");
+                eprintln!(
+                    "svconf: supervisord would refuse `{}`; nothing was started",
+                    config.display()
+                );
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let env_args = args.env.clone();
+        let reload = move || match compile(&config, &env_args) {
+            Ok(Ok(plan)) => Ok(plan),
+            Ok(Err(findings)) => Err(format!("supervisord would refuse it:\n{findings}")),
+            Err(e) => Err(e.to_string()),
+        };
+        svconf::run::run(plan, Some(Box::new(reload)), &options)
+    };
+    Ok(ExitCode::from(code))
+}
+
+/// Compiles the config as supervisord reads it on this host; the rendered findings when
+/// supervisord would refuse it.
+fn compile(config: &Path, env_args: &EnvArgs) -> Result<Result<Plan, String>, Error> {
+    let mut env = env_args.build()?;
+    // this is the host the config runs on: users, directories and commands are real
+    env.host_checks = true;
+    let compiled = svconf::compile(config, &env, &env_args.options()?)?;
+    if compiled.refused_by_supervisord() {
+        return Ok(Err(super::render(
+            &compiled,
+            DiagFormat::Human,
+            super::stderr_tty(),
+        )));
+    }
+    match svconf::emit::plan::build(&compiled, &env) {
+        Ok(plan) => Ok(Ok(plan)),
+        Err(_) => Ok(Err(super::render(
+            &compiled,
+            DiagFormat::Human,
+            super::stderr_tty(),
+        ))),
+    }
+}
+
+fn read_plan(path: &Path) -> Result<Plan, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the plan `{}`: {e}", path.display()))?;
+    svconf::emit::plan::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))
+}

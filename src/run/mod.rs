@@ -417,7 +417,32 @@ impl<'a> Launcher<'a> {
                 );
             }
         }
+        self.warn_slow_shutdown();
         self.make_auto_logs();
+    }
+
+    /// Groups are stopped one after the other, each waiting up to its `stopwaitsecs`: warn
+    /// when that can outlast a container runtime's usual 10 s between TERM and KILL (spec §b).
+    fn warn_slow_shutdown(&mut self) {
+        let worst: i64 = self
+            .groups
+            .iter()
+            .map(|members| {
+                members
+                    .iter()
+                    .map(|&i| self.procs[i].spec.stopwaitsecs)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .sum();
+        if worst > 10 {
+            self.log.log(
+                Level::Warn,
+                &format!(
+                    "an ordered shutdown can take up to {worst} s (groups stop one after the other, each waiting up to its stopwaitsecs); a container runtime that kills after 10 s would cut it short"
+                ),
+            );
+        }
     }
 
     /// supervisord's `clear_autochildlogdir` (unless `nocleanup`), then one new AUTO file

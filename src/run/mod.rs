@@ -17,8 +17,10 @@ mod logfile;
 mod spawn;
 mod syslog;
 
+use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use mio::unix::SourceFd;
@@ -31,7 +33,7 @@ use signal_hook_mio::v1_0::Signals;
 use activity::{ActivityLog, Level};
 use logfile::RotatingFile;
 
-use crate::emit::plan::{AutoRestart, Channel, GroupKind, Plan, Process, Signal};
+use crate::emit::plan::{AutoRestart, Channel, GroupKind, Plan, Process, ServerUrlSource, Signal};
 use crate::python::repr;
 
 /// How `svconf run` behaves beyond what the plan says.
@@ -223,7 +225,11 @@ struct Output {
 /// One process and supervisord's bookkeeping for it.
 #[derive(Debug)]
 struct Proc {
-    spec: Process,
+    /// The plan's process, without its environment (see `environment`).
+    spec: Rc<Process>,
+    /// The child's environment as `KEY=VALUE` entries, shared between processes: most of
+    /// it is the launcher's own environment, the same for every process.
+    environment: Vec<Rc<str>>,
     name_repr: String,
     stopsignal: i32,
     state: State,
@@ -244,6 +250,9 @@ struct Proc {
 
 const CHANNELS: [&str; 2] = ["stdout", "stderr"];
 
+/// A process of the plan and its environment as interned `KEY=VALUE` entries.
+type Spec = (Rc<Process>, Vec<Rc<str>>);
+
 /// What ended a run of the main loop.
 enum Outcome {
     Exit(u8),
@@ -251,7 +260,10 @@ enum Outcome {
 }
 
 struct Launcher<'a> {
+    /// The plan, without its processes (they are in `specs`).
     plan: Plan,
+    /// The plan's processes in start order, each with its interned environment.
+    specs: Vec<Spec>,
     reload: Option<Reload<'a>>,
     options: RunOptions,
     procs: Vec<Proc>,
@@ -281,8 +293,10 @@ impl<'a> Launcher<'a> {
         let mut signals = Signals::new([SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHLD])?;
         poll.registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        let (plan, specs) = split_plan(plan);
         Ok(Launcher {
             plan,
+            specs,
             reload,
             options,
             procs: Vec::new(),
@@ -303,6 +317,7 @@ impl<'a> Launcher<'a> {
     fn main(&mut self) -> u8 {
         loop {
             self.start_generation();
+            release_free_memory();
             match self.serve() {
                 Outcome::Exit(code) => return code,
                 Outcome::Restart => self.reload_plan(),
@@ -316,7 +331,7 @@ impl<'a> Launcher<'a> {
             return;
         };
         match reload() {
-            Ok(plan) => self.plan = plan,
+            Ok(plan) => (self.plan, self.specs) = split_plan(plan),
             // [svconf] supervisord exits 2 here; a typo must not take a container down
             Err(e) => self.log.log(
                 Level::Error,
@@ -345,7 +360,13 @@ impl<'a> Launcher<'a> {
             &format!("supervisord started with pid {}", self.pid),
         );
 
-        let mut procs = Vec::new();
+        let index: HashMap<&str, usize> = self
+            .specs
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (p.full_name.as_str(), i))
+            .collect();
+        let mut in_group = vec![false; self.specs.len()];
         let mut groups = Vec::new();
         for group in &self.plan.groups {
             let unsupported = match group.kind {
@@ -363,44 +384,30 @@ impl<'a> Launcher<'a> {
                 );
                 continue;
             }
-            let mut members = Vec::new();
-            for full_name in &group.processes {
-                let Some(spec) = self
-                    .plan
-                    .processes
-                    .iter()
-                    .find(|p| &p.full_name == full_name)
-                else {
-                    continue;
-                };
-                members.push(procs.len());
-                procs.push(Proc::new(spec.clone()));
+            let members: Vec<usize> = group
+                .processes
+                .iter()
+                .filter_map(|name| index.get(name.as_str()).copied())
+                .collect();
+            for &m in &members {
+                in_group[m] = true;
             }
             groups.push(members);
         }
-        // the plan lists processes in start order; groups hold them in that order too
-        let order: Vec<&str> = self
-            .plan
-            .processes
-            .iter()
-            .map(|p| p.full_name.as_str())
-            .collect();
-        let position = |p: &Proc| order.iter().position(|n| *n == p.spec.full_name);
-        let mut indices: Vec<usize> = (0..procs.len()).collect();
-        indices.sort_by_key(|&i| position(&procs[i]));
-        let mut remap = vec![0; procs.len()];
-        for (new, &old) in indices.iter().enumerate() {
-            remap[old] = new;
+        // processes in the plan's order, which is the start order
+        let mut proc_of_spec = vec![usize::MAX; self.specs.len()];
+        let mut procs = Vec::new();
+        for (s, (spec, environment)) in self.specs.iter().enumerate() {
+            if in_group[s] {
+                proc_of_spec[s] = procs.len();
+                procs.push(Proc::new(spec.clone(), environment.clone()));
+            }
         }
-        let mut sorted: Vec<Option<Proc>> = procs.into_iter().map(Some).collect();
-        self.procs = indices
-            .iter()
-            .filter_map(|&old| sorted[old].take())
-            .collect();
+        self.procs = procs;
         self.groups = groups
             .into_iter()
-            .map(|members: Vec<usize>| {
-                let mut m: Vec<usize> = members.into_iter().map(|i| remap[i]).collect();
+            .map(|members| {
+                let mut m: Vec<usize> = members.into_iter().map(|s| proc_of_spec[s]).collect();
                 m.sort_unstable();
                 m
             })
@@ -833,14 +840,14 @@ impl<'a> Launcher<'a> {
                     _ => false,
                 };
                 if start {
-                    self.spawn(i, now);
+                    self.spawn(i);
                 }
             }
             let p = &self.procs[i];
             match p.state {
                 State::Starting
                     if p.laststart.is_some_and(|t| {
-                        now.saturating_duration_since(t) >= secs(p.spec.startsecs)
+                        now.saturating_duration_since(t) > secs(p.spec.startsecs)
                     }) =>
                 {
                     self.enter_running(i);
@@ -868,12 +875,14 @@ impl<'a> Launcher<'a> {
     }
 
     /// supervisord's `Subprocess.spawn`.
-    fn spawn(&mut self, i: usize, now: Instant) {
+    fn spawn(&mut self, i: usize) {
+        // each spawn takes its own time: a burst of 200 forks lasts long enough to matter
+        let now = Instant::now();
         let p = &mut self.procs[i];
         p.laststart = Some(now);
         p.restart_at = None;
         p.state = State::Starting;
-        let prepared = match spawn::prepare(&p.spec) {
+        let prepared = match spawn::prepare(&p.spec, &p.environment) {
             Ok(prepared) => prepared,
             Err(message) => return self.spawn_error(i, &message, now),
         };
@@ -1150,11 +1159,12 @@ impl<'a> Launcher<'a> {
 }
 
 impl Proc {
-    fn new(spec: Process) -> Proc {
+    fn new(spec: Rc<Process>, environment: Vec<Rc<str>>) -> Proc {
         let stopsignal = signal_number(&spec.stopsignal).unwrap_or(libc::SIGTERM);
         Proc {
             name_repr: repr(&spec.name),
             spec,
+            environment,
             stopsignal,
             state: State::Stopped,
             pid: None,
@@ -1169,6 +1179,96 @@ impl Proc {
             auto: [None, None],
         }
     }
+}
+
+/// Gives the heap freed by compiling the config (or parsing the plan) back to the system:
+/// a launcher lives for months, and that memory would stay in its RSS.
+fn release_free_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    drop_compiler_code_pages();
+}
+
+/// The launcher's binary also holds the compiler, whose code pages stay mapped after
+/// compiling. Dropping the mappings of the executable's code (never written: dropping them
+/// only means they are read again from the page cache when used) keeps the resident size of
+/// a long-running launcher to the code it runs.
+fn drop_compiler_code_pages() {
+    let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
+        return;
+    };
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+        return;
+    };
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let path = fields.nth(3);
+        if perms != "r-xp" || path != exe.to_str() {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) else {
+            continue;
+        };
+        // SAFETY: a private, read-only, executable file mapping is never written, so
+        // MADV_DONTNEED only unmaps pages that fault back in unchanged from the file.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+        }
+    }
+}
+
+/// Takes the processes out of the plan, with their environments interned.
+fn split_plan(mut plan: Plan) -> (Plan, Vec<Spec>) {
+    let mut pool = HashSet::new();
+    let specs = std::mem::take(&mut plan.processes)
+        .into_iter()
+        .map(|mut p| {
+            let environment = intern_environment(&mut p, &mut pool);
+            (Rc::new(p), environment)
+        })
+        .collect();
+    (plan, specs)
+}
+
+/// Moves the process's environment into `KEY=VALUE` entries taken from `pool`.
+///
+/// svconf serves no XML-RPC, so a `SUPERVISOR_SERVER_URL` naming supervisord's own HTTP
+/// server would point nowhere (spec §f); a program's own `serverurl=` is passed through.
+fn intern_environment(spec: &mut Process, pool: &mut HashSet<Rc<str>>) -> Vec<Rc<str>> {
+    let drop_server_url = spec
+        .server_url
+        .as_ref()
+        .filter(|s| s.source == ServerUrlSource::HttpServer)
+        .map(|s| s.url.clone());
+    let environment = std::mem::take(&mut spec.environment);
+    let mut entries = Vec::with_capacity(environment.len());
+    for (key, value) in environment {
+        if key == "SUPERVISOR_SERVER_URL" && drop_server_url.as_deref() == Some(value.as_str()) {
+            continue;
+        }
+        let entry = format!("{key}={value}");
+        let shared = if let Some(existing) = pool.get(entry.as_str()) {
+            existing.clone()
+        } else {
+            let new: Rc<str> = Rc::from(entry);
+            pool.insert(new.clone());
+            new
+        };
+        entries.push(shared);
+    }
+    entries
 }
 
 fn channel(spec: &Process, ch: usize) -> &Channel {

@@ -218,7 +218,7 @@ impl<'a> Lowerer<'a> {
                 let names = scope_names(scope);
                 // positions refer to the once-expanded text: point at the whole value unless unchanged
                 let mut shown = value.clone();
-                shown.text = text.to_string();
+                shown.text = crate::include::Text::from(text);
                 report_expand_error(&e, &shown, label, &names, self.diags);
                 Err(())
             }
@@ -697,6 +697,8 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
+            // the members' processes were appended one program at a time: give back the slack
+            processes.shrink_to_fit();
             if let Some(name) = name {
                 groups.push(ir::Group {
                     name,
@@ -1326,7 +1328,7 @@ impl<'a> Lowerer<'a> {
         let pn_value = self.tree.get(s, "process_name").cloned();
         let process_name_raw = pn_value
             .as_ref()
-            .map_or_else(|| "%(program_name)s".to_string(), |v| v.text.clone());
+            .map_or_else(|| "%(program_name)s".to_string(), |v| v.text.to_string());
         let pn_span = pn_value
             .as_ref()
             .map_or(self.section_header(s), Value::span);
@@ -1381,20 +1383,19 @@ impl<'a> Lowerer<'a> {
         let stderr_keys = LogKeys::new(tree, s, "stderr");
         let mut stdout_memo = LogMemo::default();
         let mut stderr_memo = LogMemo::default();
-        let mut directory_memo: Option<Option<ir::Shared<str>>> = None;
-        let mut command_memo: Option<Option<ir::Shared<str>>> = None;
+        let mut directory_memo: Memo<ir::Shared<str>> = Memo::Unknown;
+        let mut command_memo: Memo<ir::Shared<str>> = Memo::Unknown;
         // the last environment text parsed, and the whole environment it gives
         let mut env_memo: Option<(String, ir::Shared<IndexMap<String, String>>)> = None;
         // what every process of the section shares
         let section_name: ir::Shared<str> = ir::Shared::from(s);
         let umask = umask.map(|u| ir::Shared::from(octal(u)));
-        let autorestart: ir::Shared<str> = ir::Shared::from(
-            match autorestart.unwrap_or(AutoRestart::Unexpected) {
+        let autorestart: ir::Shared<str> =
+            ir::Shared::from(match autorestart.unwrap_or(AutoRestart::Unexpected) {
                 AutoRestart::True => "true",
                 AutoRestart::False => "false",
                 AutoRestart::Unexpected => "unexpected",
-            },
-        );
+            });
         let exitcodes: ir::Shared<Vec<i64>> = ir::Shared::new(exitcodes.unwrap_or_else(|| vec![0]));
         let stopsignal = stopsignal.map_or(ir::Signal::Name("TERM".into()), |n| {
             convert::signal_name(n).map_or(ir::Signal::Number(i64::from(n)), |s| {
@@ -1440,21 +1441,34 @@ impl<'a> Lowerer<'a> {
                 }
             }
             let scope_base = &base;
-            let directory = match &directory_memo {
-                Some(d) => d.clone(),
-                None => {
-                    let d = directory_v.and_then(|v| {
-                        self.expand_value(s, "directory", v, scope_base, &local)
-                            .map(|d| ir::Shared::from(d.as_ref()))
-                    });
-                    if directory_v.is_none_or(|v| !v.text.contains('%')) {
-                        directory_memo = Some(d.clone());
-                    }
-                    d
+            let directory = if let Memo::Known(d) = &directory_memo {
+                d.clone()
+            } else {
+                let d = directory_v.and_then(|v| {
+                    self.expand_value(s, "directory", v, scope_base, &local)
+                        .map(|d| ir::Shared::from(d.as_ref()))
+                });
+                if directory_v.is_none_or(|v| !v.text.contains('%')) {
+                    directory_memo = Memo::Known(d.clone());
                 }
+                d
             };
-            let stdout = self.logfile(s, "stdout", &stdout_keys, &mut stdout_memo, scope_base, &local);
-            let stderr = self.logfile(s, "stderr", &stderr_keys, &mut stderr_memo, scope_base, &local);
+            let stdout = self.logfile(
+                s,
+                "stdout",
+                &stdout_keys,
+                &mut stdout_memo,
+                scope_base,
+                &local,
+            );
+            let stderr = self.logfile(
+                s,
+                "stderr",
+                &stderr_keys,
+                &mut stderr_memo,
+                scope_base,
+                &local,
+            );
             let mut stderr = stderr;
             if redirect_stderr == Some(true) {
                 if !matches!(stderr.file, LogFile::Auto | LogFile::None) {
@@ -1481,18 +1495,19 @@ impl<'a> Lowerer<'a> {
                     );
                     None
                 }
-                Some(v) => match &command_memo {
-                    Some(c) => c.clone(),
-                    None => {
+                Some(v) => {
+                    if let Memo::Known(c) = &command_memo {
+                        c.clone()
+                    } else {
                         let c = self
                             .expand_value(s, "command", v, scope_base, &local)
                             .map(|c| ir::Shared::from(c.as_ref()));
                         if !v.text.contains('%') {
-                            command_memo = Some(c.clone());
+                            command_memo = Memo::Known(c.clone());
                         }
                         c
                     }
-                },
+                }
             };
             let name = match &process_name {
                 Some(pn) => {
@@ -1692,9 +1707,7 @@ impl<'a> Lowerer<'a> {
             self.warnings.push(format!(
                 "For [{s}], AUTO logging used for {lf_key} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
             ));
-            let span = keys
-                .maxbytes
-                .map_or(self.section_header(s), Value::span);
+            let span = keys.maxbytes.map_or(self.section_header(s), Value::span);
             let d = Diagnostic::new(
                 Code::AutoLogWithoutRollover,
                 format!("AUTO `{lf_key}` of `[{s}]` has no size limit"),
@@ -1726,9 +1739,9 @@ impl<'a> Lowerer<'a> {
         default: &str,
         kind: Kind,
         f: impl Fn(&str) -> Result<T, String>,
-        memo: &mut Option<Option<T>>,
+        memo: &mut Memo<T>,
     ) -> Option<T> {
-        if let Some(m) = memo {
+        if let Memo::Known(m) = memo {
             return m.clone();
         }
         let result = match v {
@@ -1739,7 +1752,7 @@ impl<'a> Lowerer<'a> {
             },
         };
         if v.is_none_or(|v| !v.text.contains('%')) {
-            *memo = Some(result.clone());
+            *memo = Memo::Known(result.clone());
         }
         result
     }
@@ -1987,9 +2000,18 @@ impl<'a> LogKeys<'a> {
 #[derive(Default)]
 struct LogMemo {
     file: Option<LogFile>,
-    backups: Option<Option<i64>>,
-    maxbytes: Option<Option<i64>>,
-    syslog: Option<Option<bool>>,
+    backups: Memo<i64>,
+    maxbytes: Memo<i64>,
+    syslog: Memo<bool>,
+}
+
+/// A result kept for the next processes of a section: not computed yet, or what the
+/// first process got (`None` when the value could not be used).
+#[derive(Default)]
+enum Memo<T> {
+    #[default]
+    Unknown,
+    Known(Option<T>),
 }
 
 struct LogSettings {
@@ -2001,7 +2023,10 @@ struct LogSettings {
 
 /// The JSON form of a process's log file, sharing the previous process's text when
 /// it is the same file (`last` remembers it).
-fn shared_log_path(last: &mut Option<(LogFile, ir::Shared<str>)>, file: LogFile) -> ir::Shared<str> {
+fn shared_log_path(
+    last: &mut Option<(LogFile, ir::Shared<str>)>,
+    file: LogFile,
+) -> ir::Shared<str> {
     if let Some((f, text)) = last.as_ref() {
         if *f == file {
             return text.clone();

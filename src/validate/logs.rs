@@ -80,7 +80,10 @@ type ByPath<'a> = Map<Cow<'a, str>, Sharers<'a>>;
 /// empty, `.` or `..` component, no trailing or doubled `/`.
 fn is_normal(p: &str) -> bool {
     let body = p.strip_prefix('/').unwrap_or(p);
-    !body.is_empty() && body.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+    !body.is_empty()
+        && body
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// SV248 shared-log-file
@@ -178,8 +181,7 @@ fn shared_log_file(cx: &Context<'_>, diags: &mut Diagnostics) {
         let message = if sections.len() == 1 {
             format!(
                 "the {} processes of {} write the same log file `{path}`",
-                procs,
-                sections[0]
+                procs, sections[0]
             )
         } else {
             format!("{} write the same log file `{path}`", and_list(&sections))
@@ -325,7 +327,7 @@ fn empty_command(cx: &Context<'_>, diags: &mut Diagnostics) {
             continue;
         };
         let (span, label) = if python::strip(&v.text).is_empty() {
-            (v.entry.key_span, "no command after `=`")
+            (v.key_span(), "no command after `=`")
         } else {
             (v.span(), "expands to nothing")
         };
@@ -452,7 +454,7 @@ fn exitcodes_without_effect(cx: &Context<'_>, diags: &mut Diagnostics) {
                 continue;
             }
             let span = if python::strip(&v.text).is_empty() {
-                v.entry.key_span
+                v.key_span()
             } else {
                 v.span()
             };
@@ -512,6 +514,31 @@ mod tests {
             "/proc/1/fd/1",
         ] {
             assert!(!is_regular_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn empty_command_is_all_blanks() {
+        // what `empty_command` relies on: the split is empty exactly when every
+        // character is a blank (anything else is a token or a quote/escape error)
+        for cmd in [
+            "", " ", " \t\r\n", "a", " a ", "''", "\"\"", "\\", "'", "\u{a0}", "\u{b}", "# x",
+        ] {
+            let split_empty = python::shlex_split_posix(cmd).is_ok_and(|argv| argv.is_empty());
+            assert_eq!(cmd.chars().all(python::shlex_blank), split_empty, "{cmd:?}");
+        }
+    }
+
+    #[test]
+    fn normal_paths() {
+        for p in ["/a/b", "a", "a/b.log", "/var/log/x-1.log"] {
+            assert!(is_normal(p), "{p}");
+            assert_eq!(python::normpath(p), p);
+        }
+        for p in [
+            "", "/", "//a", "/a//b", "a/", "./a", "/a/../b", "/a/./b", "../a",
+        ] {
+            assert!(!is_normal(p), "{p}");
         }
     }
 

@@ -11,6 +11,7 @@
 //! keeps the span of the text it came from.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -23,21 +24,123 @@ use crate::env::{Env, absolute};
 use crate::expand::{self, ExpandError};
 use crate::python;
 use crate::source::{FileId, SourceMap, Span};
-use crate::syntax::{self, Entry};
+use crate::syntax::{self, Piece};
 
 /// Files larger than this are not read. Real configs are a few kilobytes; a limit keeps a
 /// wrong path (a log file, a disk image) from costing seconds and gigabytes.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The text of an option: a range of its file's text, or text of its own (a multi-line
+/// value joined, a TOML value written differently, a `%(here)s` rewritten). Either way
+/// it is one shared pointer and a range, so most options cost no allocation of their own
+/// (a config of 5000 programs has about 100,000 options). Read it as a `&str`.
+#[derive(Clone)]
+pub struct Text {
+    buf: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl Text {
+    /// `buf[start..end]`, shared with `buf` (the whole of `buf` when the range is not in it).
+    pub fn slice(buf: &Arc<str>, start: usize, end: usize) -> Self {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(s), Ok(e)) if buf.get(start..end).is_some() => Self {
+                buf: Arc::clone(buf),
+                start: s,
+                end: e,
+            },
+            _ => Self::from(buf.to_string()),
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("")
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        let end = u32::try_from(s.len()).unwrap_or(u32::MAX);
+        Self {
+            buf: Arc::from(s),
+            start: 0,
+            end,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Self::from(s.to_string())
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// What few options have: the places of the lines of a multi-line value, and earlier
+/// definitions of the key. Kept apart so that an ordinary option stays small.
+#[derive(Debug, Clone, Default)]
+struct Rare {
+    pieces: Vec<Piece>,
+    earlier: Vec<Span>,
+}
+
 /// One option in the merged state.
 #[derive(Debug, Clone)]
 pub struct Value {
     /// The current text (after any `%(here)s` rewriting).
-    pub text: String,
-    /// The option as read, with its spans.
-    pub entry: Entry,
-    /// Earlier definitions this one replaced (same section, any file).
-    pub earlier: Vec<Span>,
+    pub text: Text,
+    /// The key as written.
+    key_span: Span,
+    /// From the first to the last character of the value as written.
+    text_span: Span,
+    /// Line pieces of a multi-line value and earlier definitions (`None`: neither).
+    rare: Option<Box<Rare>>,
     /// True when the value came from `[DEFAULT]`.
     pub from_default: bool,
     /// True when `text` differs from what the file says (a `%(here)s` was rewritten).
@@ -48,15 +151,36 @@ impl Value {
     /// The file span of `text[start..end]`; the whole value when the text was rewritten.
     pub fn span_of(&self, start: usize, end: usize) -> Span {
         if self.rewritten {
-            self.entry.value_span
-        } else {
-            self.entry.span_of(start, end)
+            return self.text_span;
+        }
+        let pieces = self.rare.as_ref().map_or(&[][..], |r| &r.pieces[..]);
+        if pieces.is_empty() {
+            return self.text_span.sub(start, end);
+        }
+        // the piece the range starts in (clamped to it), as `syntax::Entry::span_of`
+        match pieces.iter().take_while(|p| p.at as usize <= start).last() {
+            Some(p) => {
+                let off = start - p.at as usize;
+                let len = end.saturating_sub(start);
+                p.span.sub(off, off + len)
+            }
+            None => self.text_span,
         }
     }
 
     /// The whole value's span.
     pub fn span(&self) -> Span {
-        self.entry.value_span
+        self.text_span
+    }
+
+    /// The key's span, as written.
+    pub fn key_span(&self) -> Span {
+        self.key_span
+    }
+
+    /// Earlier definitions this one replaced (same section, any file), in read order.
+    pub fn earlier(&self) -> &[Span] {
+        self.rare.as_ref().map_or(&[][..], |r| &r.earlier[..])
     }
 }
 
@@ -143,7 +267,7 @@ impl Tree {
         keys
     }
 
-    fn merge(&mut self, blocks: Vec<syntax::Block>, file: FileId) {
+    fn merge(&mut self, blocks: Vec<syntax::Block>, file: FileId, source: &Arc<str>) {
         for block in blocks {
             let is_default = block.name == "DEFAULT";
             let target = if is_default {
@@ -156,31 +280,51 @@ impl Tree {
                         name: block.name.clone(),
                         headers: Vec::new(),
                         file,
-                        values: Map::default(),
+                        // most sections are one block: room for exactly its options
+                        values: Map::with_capacity_and_hasher(block.entries.len(), FxBuildHasher),
                     });
                 sec.headers.push(block.header);
                 &mut sec.values
             };
             for entry in block.entries {
-                let mut entry = entry;
-                let key = std::mem::take(&mut entry.key);
-                if !is_default && entry.value.contains("%(here)s") {
+                let syntax::Entry {
+                    key,
+                    key_span,
+                    value,
+                    value_span,
+                    pieces,
+                } = entry;
+                if !is_default && value.contains("%(here)s") {
                     self.pending_here.push((block.name.clone(), key.clone()));
                 }
-                // the text lives in `text`; the entry keeps only positions
-                let text = std::mem::take(&mut entry.value);
-                let new = Value {
+                // the text as the file has it is shared with the file; other text is its own
+                let (vs, ve) = (value_span.start as usize, value_span.end as usize);
+                let text = if value_span.file == file && source.get(vs..ve) == Some(value.as_str())
+                {
+                    Text::slice(source, vs, ve)
+                } else {
+                    Text::from(value)
+                };
+                let rare = (!pieces.is_empty()).then(|| {
+                    Box::new(Rare {
+                        pieces,
+                        earlier: Vec::new(),
+                    })
+                });
+                let mut new = Value {
                     text,
-                    entry,
-                    earlier: Vec::new(),
+                    key_span,
+                    text_span: value_span,
+                    rare,
                     from_default: is_default,
                     rewritten: false,
                 };
-                match target.get_mut(&key) {
+                match target.get_mut(key.as_str()) {
                     Some(old) => {
-                        let mut earlier = std::mem::take(&mut old.earlier);
-                        earlier.push(old.entry.key_span);
-                        *old = Value { earlier, ..new };
+                        let mut earlier = old.rare.take().map(|r| r.earlier).unwrap_or_default();
+                        earlier.push(old.key_span);
+                        new.rare.get_or_insert_with(Box::default).earlier = earlier;
+                        *old = new;
                     }
                     None => {
                         target.insert(key, new);
@@ -219,7 +363,7 @@ impl Tree {
                 .and_then(|s| s.values.get_mut(&key))
             {
                 if v.text.contains(HERE) {
-                    v.text = v.text.replace(HERE, here);
+                    v.text = Text::from(v.text.replace(HERE, here));
                     v.rewritten = true;
                 }
             }
@@ -543,10 +687,10 @@ pub fn resolve(
             root_path: tree.root_path.clone(),
             ..Tree::default()
         };
-        main_only.merge(parsed.blocks.clone(), root_id);
+        main_only.merge(parsed.blocks.clone(), root_id, &text);
         tree.main_only = Some(Box::new(main_only));
     }
-    tree.merge(parsed.blocks, root_id);
+    tree.merge(parsed.blocks, root_id, &text);
 
     if !tree.sections.contains_key("include") {
         return Ok(tree);
@@ -669,7 +813,7 @@ pub fn resolve(
                             .help("list the pattern in the main file's `[include] files`"),
                         );
                     }
-                    tree.merge(parsed.blocks, id);
+                    tree.merge(parsed.blocks, id, &text);
                     let dir = PathBuf::from(absolute(&env.cwd, &m));
                     let dir = dir
                         .parent()
@@ -701,9 +845,9 @@ fn relative(path: &str, cwd: &Path) -> String {
 /// The span of one pattern inside the `files` value (the whole value when the text
 /// was changed by expansion).
 fn pattern_span(files: &Value, expanded: &str, pattern: &str) -> Span {
-    if !files.rewritten && expanded == files.text {
+    if !files.rewritten && expanded == files.text.as_str() {
         let base = pattern.as_ptr() as usize - expanded.as_ptr() as usize;
-        files.entry.span_of(base, base + pattern.len())
+        files.span_of(base, base + pattern.len())
     } else {
         files.span()
     }

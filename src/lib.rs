@@ -137,6 +137,18 @@ pub fn compile(path: &Path, env: &Env, options: &Options) -> Result<Compiled, Er
     let mut sources = source::SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let tree = include::resolve(path, env, &mut sources, &mut diagnostics)?;
+    // without a `svconf:` comment in any file, an allowed finding can only be removed in
+    // the end (as below): drop it as it comes instead of keeping it until then
+    if !sources.files().any(|(_, f)| f.text.contains("svconf:")) {
+        diagnostics.drop_codes(
+            options
+                .allow
+                .iter()
+                .copied()
+                .filter(|c| !c.info().refused_by_supervisord)
+                .collect(),
+        );
+    }
     let resolved = lower::lower(&tree, env, options, &mut diagnostics);
     validate::validate(&tree, &resolved, env, &mut diagnostics);
     let mut diagnostics = diag::suppress::apply(&sources, diagnostics);

@@ -431,7 +431,7 @@ pub fn upper(s: &str) -> String {
 
 /// The characters `shlex` treats as blanks (its `whitespace` attribute); other
 /// Unicode blanks are ordinary characters to it.
-fn shlex_blank(c: char) -> bool {
+pub(crate) fn shlex_blank(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 

@@ -6,7 +6,7 @@
 //! up in a diagnostic are.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in the [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -73,17 +73,19 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Where the file was included from, if it was.
     pub included_from: Option<Span>,
-    line_starts: Vec<u32>,
+    /// Offsets of line starts, computed when a position in the file is first shown.
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     /// 1-based line and 1-based column (in chars) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let line = match self.line_starts.binary_search(&offset) {
+        let line_starts = self.line_starts.get_or_init(|| line_starts(&self.text));
+        let line = match line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
+        let start = line_starts.get(line).copied().unwrap_or(0) as usize;
         let end = (offset as usize).min(self.text.len());
         let col = self
             .text
@@ -91,6 +93,24 @@ impl SourceFile {
             .map_or(end - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
+}
+
+/// Where each line of `text` starts (after `\n`, `\r\n` or a lone `\r`).
+fn line_starts(text: &str) -> Vec<u32> {
+    let mut line_starts = vec![0u32];
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
+                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    line_starts
 }
 
 /// The arena of files.
@@ -107,25 +127,12 @@ impl SourceMap {
 
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: PathBuf, text: String, included_from: Option<Span>) -> FileId {
-        let mut line_starts = vec![0u32];
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX)),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
-                    line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-                }
-                _ => {}
-            }
-            i += 1;
-        }
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
             path,
             text: Arc::from(text),
             included_from,
-            line_starts,
+            line_starts: OnceLock::new(),
         });
         id
     }

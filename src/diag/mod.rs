@@ -100,6 +100,8 @@ pub struct Diagnostics {
     items: Vec<Diagnostic>,
     /// (code, place or message) of every finding, to keep one of each.
     seen: std::collections::HashSet<(Code, Option<Span>, String)>,
+    /// Codes whose findings are dropped as they come (see [`Diagnostics::drop_codes`]).
+    dropped: Vec<Code>,
 }
 
 impl Diagnostics {
@@ -111,6 +113,9 @@ impl Diagnostics {
     /// Adds a finding. The same code at the same place is kept once: a template
     /// expanded for eight processes fails eight times, but it is one mistake.
     pub fn push(&mut self, d: Diagnostic) {
+        if self.dropped.contains(&d.code) {
+            return;
+        }
         // one mistake expanded for many processes repeats code, place and message;
         // different files matched by one include pattern differ in the message
         let place = d.primary.as_ref().map(|l| l.span);
@@ -190,6 +195,12 @@ impl Diagnostics {
             }
         }
         out
+    }
+
+    /// From now on, findings of these codes are not kept (`--allow` when no suppression
+    /// comment can refer to them: a big config can have thousands of them).
+    pub fn drop_codes(&mut self, codes: Vec<Code>) {
+        self.dropped = codes;
     }
 
     /// Mutable access, for severity overrides.

@@ -104,7 +104,7 @@ pub fn apply(sources: &SourceMap, diags: Diagnostics) -> Diagnostics {
     }
     for d in diags.into_vec() {
         let mut keep = true;
-        if let Some(label) = &d.primary {
+        if let Some(label) = d.primary.as_ref().filter(|_| !found.is_empty()) {
             let f = sources.file(label.span.file);
             let line_start = f
                 .text

@@ -138,7 +138,7 @@ pub fn render(compiled: &Compiled, env: &Env, options: &IniOptions) -> Result<St
     let mut moved_defaults: Vec<(&str, &str)> = Vec::new();
     for (key, value) in &tree.defaults {
         if ctx.is_location_free(&value.text) {
-            kept_defaults.push((key.clone(), value.text.clone()));
+            kept_defaults.push((key.clone(), value.text.to_string()));
         } else {
             moved_defaults.push((key, &value.text));
         }

@@ -422,7 +422,7 @@ pub fn build(compiled: &Compiled, env: &Env) -> Result<Plan, Vec<Diagnostic>> {
                 plan.skipped.push(Skipped {
                     group: group.name.clone(),
                     name: p.name.clone(),
-                    section: p.section.clone(),
+                    section: p.section.to_string(),
                     reason: format!(
                         "an earlier group is also named `{}`; supervisord runs only that one",
                         group.name
@@ -439,7 +439,7 @@ pub fn build(compiled: &Compiled, env: &Env) -> Result<Plan, Vec<Diagnostic>> {
                 plan.skipped.push(Skipped {
                     group: group.name.clone(),
                     name: old.name.clone(),
-                    section: old.section.clone(),
+                    section: old.section.to_string(),
                     reason: format!(
                         "a later process of group `{}` is also named `{}` and replaces it",
                         group.name, old.name
@@ -499,7 +499,7 @@ fn process(resolved: &ir::Resolved, group: &ir::Group, p: &ir::Process, env: &En
     environment.insert("SUPERVISOR_ENABLED".into(), "1".into());
     let server_url = match &p.serverurl {
         Some(url) => Some(ServerUrl {
-            url: url.clone(),
+            url: url.to_string(),
             source: ServerUrlSource::Program,
         }),
         None => resolved.serverurl.as_ref().map(|url| ServerUrl {
@@ -513,7 +513,7 @@ fn process(resolved: &ir::Resolved, group: &ir::Group, p: &ir::Process, env: &En
     }
     environment.insert("SUPERVISOR_PROCESS_NAME".into(), p.name.clone());
     environment.insert("SUPERVISOR_GROUP_NAME".into(), group.name.clone());
-    for (k, v) in &p.environment {
+    for (k, v) in p.environment.iter() {
         environment.insert(k.clone(), v.clone());
     }
 
@@ -545,10 +545,10 @@ fn process(resolved: &ir::Resolved, group: &ir::Group, p: &ir::Process, env: &En
         group: group.name.clone(),
         name: p.name.clone(),
         full_name,
-        section: p.section.clone(),
+        section: p.section.to_string(),
         priority: p.priority,
         autostart: p.autostart,
-        command: p.command.clone(),
+        command: p.command.to_string(),
         argv,
         spawn_error,
         search_path,
@@ -557,9 +557,9 @@ fn process(resolved: &ir::Resolved, group: &ir::Group, p: &ir::Process, env: &En
         lookup,
         environment,
         server_url,
-        directory: p.directory.clone(),
-        umask: p.umask.clone(),
-        user: p.user.clone(),
+        directory: p.directory.as_deref().map(str::to_string),
+        umask: p.umask.as_deref().map(str::to_string),
+        user: p.user.as_deref().map(str::to_string),
         uid: p.uid,
         gid: p.uid.and_then(primary_gid),
         redirect_stderr: p.redirect_stderr,
@@ -588,7 +588,7 @@ fn process(resolved: &ir::Resolved, group: &ir::Group, p: &ir::Process, env: &En
             "false" => AutoRestart::Never,
             _ => AutoRestart::Unexpected,
         },
-        exitcodes: p.exitcodes.clone(),
+        exitcodes: p.exitcodes.to_vec(),
         stopsignal: match &p.stopsignal {
             ir::Signal::Name(n) => Signal::Name(n.clone()),
             ir::Signal::Number(n) => Signal::Number(*n),

@@ -13,9 +13,124 @@
 pub mod declared;
 pub mod keys;
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Serialize;
+
+/// A value several owners share: the processes of one program hold the same section
+/// name, command, settings and environment, so each keeps a reference instead of a
+/// copy (a config of 5000 programs has 20,000 processes). Read it through `Deref`;
+/// it is serialized and described (JSON Schema) exactly as the value itself.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shared<T: ?Sized>(Arc<T>);
+
+impl<T: ?Sized> Shared<T> {
+    /// Shares `value`.
+    pub fn new(value: impl Into<Arc<T>>) -> Self {
+        Self(value.into())
+    }
+}
+
+impl Shared<str> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<T: ?Sized> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T: ?Sized> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: ?Sized> AsRef<T> for Shared<T> {
+    fn as_ref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Shared<str> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Shared<str> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Shared<str> {
+    fn from(s: String) -> Self {
+        Self(Arc::from(s))
+    }
+}
+
+impl From<&str> for Shared<str> {
+    fn from(s: &str) -> Self {
+        Self(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for Shared<str> {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Shared<str> {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Shared<str> {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl<T: ?Sized + Serialize> Serialize for Shared<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (*self.0).serialize(serializer)
+    }
+}
+
+// every method forwards to `T`, so a field's schema is the same as with `T` itself
+impl<T: ?Sized + JsonSchema> JsonSchema for Shared<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+    fn _schemars_private_non_optional_json_schema(
+        generator: &mut schemars::SchemaGenerator,
+    ) -> schemars::Schema {
+        T::_schemars_private_non_optional_json_schema(generator)
+    }
+    fn _schemars_private_is_option() -> bool {
+        T::_schemars_private_is_option()
+    }
+}
 
 /// A whole resolved configuration.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
@@ -150,25 +265,25 @@ pub struct Process {
     /// Process name.
     pub name: String,
     /// Section it came from.
-    pub section: String,
+    pub section: Shared<str>,
     /// Command line, expanded, before splitting.
-    pub command: String,
+    pub command: Shared<str>,
     /// Working directory.
-    pub directory: Option<String>,
+    pub directory: Option<Shared<str>>,
     /// umask (octal string).
-    pub umask: Option<String>,
+    pub umask: Option<Shared<str>>,
     /// Priority.
     pub priority: i64,
     /// Start with supervisord.
     pub autostart: bool,
     /// `true`, `false` or `unexpected`.
-    pub autorestart: String,
+    pub autorestart: Shared<str>,
     /// Seconds to count as started.
     pub startsecs: i64,
     /// Start attempts.
     pub startretries: i64,
     /// Expected exit codes.
-    pub exitcodes: Vec<i64>,
+    pub exitcodes: Shared<Vec<i64>>,
     /// Stop signal.
     pub stopsignal: Signal,
     /// Seconds before SIGKILL.
@@ -178,13 +293,13 @@ pub struct Process {
     /// SIGKILL the process group.
     pub killasgroup: bool,
     /// User as configured.
-    pub user: Option<String>,
+    pub user: Option<Shared<str>>,
     /// Its uid, when known.
     pub uid: Option<i64>,
     /// stderr into stdout.
     pub redirect_stderr: bool,
     /// `AUTO`, `NONE` or a path.
-    pub stdout_logfile: String,
+    pub stdout_logfile: Shared<str>,
     /// Rotation size.
     pub stdout_logfile_maxbytes: i64,
     /// Rotated files kept.
@@ -196,7 +311,7 @@ pub struct Process {
     /// Also to syslog.
     pub stdout_syslog: bool,
     /// `AUTO`, `NONE` or a path.
-    pub stderr_logfile: String,
+    pub stderr_logfile: Shared<str>,
     /// Rotation size.
     pub stderr_logfile_maxbytes: i64,
     /// Rotated files kept.
@@ -208,9 +323,9 @@ pub struct Process {
     /// Also to syslog.
     pub stderr_syslog: bool,
     /// Environment: `[supervisord]`'s with the program's on top.
-    pub environment: IndexMap<String, String>,
+    pub environment: Shared<IndexMap<String, String>>,
     /// Server URL for this child (null: unset or AUTO).
-    pub serverurl: Option<String>,
+    pub serverurl: Option<Shared<str>>,
 }
 
 /// An HTTP server section.

@@ -25,7 +25,7 @@ pub fn declare(tree: &Tree, sources: &SourceMap) -> Declared {
                     (
                         key.clone(),
                         DeclaredValue {
-                            text: v.text.clone(),
+                            text: v.text.to_string(),
                             ty,
                             typed,
                         },
@@ -44,7 +44,7 @@ pub fn declare(tree: &Tree, sources: &SourceMap) -> Declared {
     let defaults = tree
         .defaults
         .iter()
-        .map(|(k, v)| (k.clone(), v.text.clone()))
+        .map(|(k, v)| (k.clone(), v.text.to_string()))
         .collect();
     Declared { sections, defaults }
 }

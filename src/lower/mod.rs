@@ -139,6 +139,7 @@ pub fn lower(
         diags,
         warnings: tree.warnings.clone(),
         environ: VarMap::new(),
+        sup_env: ir::Shared::new(IndexMap::new()),
     };
     for (k, v) in &env.vars {
         l.environ.set(&format!("ENV_{k}"), v);
@@ -154,6 +155,8 @@ struct Lowerer<'a> {
     warnings: Vec<String>,
     /// `environ_expansions`: ENV_* of the process, later extended by `[supervisord] environment`.
     environ: VarMap,
+    /// `[supervisord] environment`, which every process's environment starts from.
+    sup_env: ir::Shared<IndexMap<String, String>>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -215,7 +218,7 @@ impl<'a> Lowerer<'a> {
                 let names = scope_names(scope);
                 // positions refer to the once-expanded text: point at the whole value unless unchanged
                 let mut shown = value.clone();
-                shown.text = text.to_string();
+                shown.text = crate::include::Text::from(text);
                 report_expand_error(&e, &shown, label, &names, self.diags);
                 Err(())
             }
@@ -278,17 +281,10 @@ impl<'a> Lowerer<'a> {
             );
         }
         let supervisord = self.supervisord();
+        // each process's environment is this one with the program's on top
+        self.sup_env = ir::Shared::new(supervisord.environment.clone());
         let rpcinterfaces = self.rpcinterfaces();
-        let mut groups = self.groups();
-        for g in &mut groups {
-            for p in &mut g.processes {
-                let mut env = supervisord.environment.clone();
-                for (k, v) in std::mem::take(&mut p.environment) {
-                    env.insert(k, v);
-                }
-                p.environment = env;
-            }
-        }
+        let groups = self.groups();
         let http_servers = self.servers();
         let uid = supervisord
             .user
@@ -701,6 +697,8 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
+            // the members' processes were appended one program at a time: give back the slack
+            processes.shrink_to_fit();
             if let Some(name) = name {
                 groups.push(ir::Group {
                     name,
@@ -1330,7 +1328,7 @@ impl<'a> Lowerer<'a> {
         let pn_value = self.tree.get(s, "process_name").cloned();
         let process_name_raw = pn_value
             .as_ref()
-            .map_or_else(|| "%(program_name)s".to_string(), |v| v.text.clone());
+            .map_or_else(|| "%(program_name)s".to_string(), |v| v.text.to_string());
         let pn_span = pn_value
             .as_ref()
             .map_or(self.section_header(s), Value::span);
@@ -1374,11 +1372,45 @@ impl<'a> Lowerer<'a> {
         let mut local = common.clone();
         // the environment does not change while processes are built: lend it out
         let base = std::mem::take(&mut self.environ);
-        let mut env_memo: Option<(String, IndexMap<String, String>)> = None;
+        // every key read per process is looked up once; a value without `%` expands to
+        // itself for every process, so what is made of it is computed once (a finding
+        // about it would repeat word for word, and `Diagnostics` keeps one)
+        let tree: &'a Tree = self.tree;
+        let directory_v = tree.get(s, "directory");
+        let command_v = tree.get(s, "command");
+        let stderr_v = tree.get(s, "stderr_logfile");
+        let stdout_keys = LogKeys::new(tree, s, "stdout");
+        let stderr_keys = LogKeys::new(tree, s, "stderr");
+        let mut stdout_memo = LogMemo::default();
+        let mut stderr_memo = LogMemo::default();
+        let mut directory_memo: Memo<ir::Shared<str>> = Memo::Unknown;
+        let mut command_memo: Memo<ir::Shared<str>> = Memo::Unknown;
+        // the last environment text parsed, and the whole environment it gives
+        let mut env_memo: Option<(String, ir::Shared<IndexMap<String, String>>)> = None;
+        // what every process of the section shares
+        let section_name: ir::Shared<str> = ir::Shared::from(s);
+        let umask = umask.map(|u| ir::Shared::from(octal(u)));
+        let autorestart: ir::Shared<str> =
+            ir::Shared::from(match autorestart.unwrap_or(AutoRestart::Unexpected) {
+                AutoRestart::True => "true",
+                AutoRestart::False => "false",
+                AutoRestart::Unexpected => "unexpected",
+            });
+        let exitcodes: ir::Shared<Vec<i64>> = ir::Shared::new(exitcodes.unwrap_or_else(|| vec![0]));
+        let stopsignal = stopsignal.map_or(ir::Signal::Name("TERM".into()), |n| {
+            convert::signal_name(n).map_or(ir::Signal::Number(i64::from(n)), |s| {
+                ir::Signal::Name(s.to_string())
+            })
+        });
+        let user = user.map(ir::Shared::from);
+        let serverurl = serverurl.map(ir::Shared::from);
+        // the log paths of the previous process, reused when they are the same
+        let mut stdout_last: Option<(LogFile, ir::Shared<str>)> = None;
+        let mut stderr_last: Option<(LogFile, ir::Shared<str>)> = None;
         for process_num in start..start.saturating_add(numprocs.max(0)) {
             local.set_int("process_num", process_num);
             local.set_int("numprocs", numprocs);
-            let mut environment = IndexMap::new();
+            let mut environment = self.sup_env.clone();
             if let Some((raw, v)) = &environment_raw {
                 let scope = Scope {
                     base: &base,
@@ -1386,16 +1418,19 @@ impl<'a> Lowerer<'a> {
                 };
                 if let Ok(text) = self.expand_again(raw, v, "environment", &scope) {
                     // most programs expand to the same text for every process: parse it once
-                    if env_memo.as_ref().is_some_and(|(t, _)| *t == text) {
-                        if let Some((_, e)) = &env_memo {
-                            environment.clone_from(e);
-                        }
+                    if let Some((_, e)) = env_memo.as_ref().filter(|(t, _)| *t == text) {
+                        // the `ENV_*` names it defines were set by the process that parsed it,
+                        // and only a process that parses another text sets others
+                        environment = e.clone();
                     } else {
                         match convert::dict_of_key_value_pairs(&text) {
                             Ok(pairs) => {
+                                let mut whole = (*self.sup_env).clone();
                                 for (k, val) in pairs {
-                                    environment.insert(k, val);
+                                    local.set(&format!("ENV_{k}"), &val);
+                                    whole.insert(k, val);
                                 }
+                                environment = ir::Shared::new(whole);
                                 env_memo = Some((text, environment.clone()));
                             }
                             Err(msg) => {
@@ -1405,20 +1440,40 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
-            for (k, v) in &environment {
-                local.set(&format!("ENV_{k}"), v);
-            }
             let scope_base = &base;
-            let directory = self
-                .get_scoped(s, "directory", scope_base, &local)
-                .map(|(t, _)| t.into_owned());
-            let stdout = self.logfile(s, "stdout", scope_base, &local);
-            let stderr = self.logfile(s, "stderr", scope_base, &local);
+            let directory = if let Memo::Known(d) = &directory_memo {
+                d.clone()
+            } else {
+                let d = directory_v.and_then(|v| {
+                    self.expand_value(s, "directory", v, scope_base, &local)
+                        .map(|d| ir::Shared::from(d.as_ref()))
+                });
+                if directory_v.is_none_or(|v| !v.text.contains('%')) {
+                    directory_memo = Memo::Known(d.clone());
+                }
+                d
+            };
+            let stdout = self.logfile(
+                s,
+                "stdout",
+                &stdout_keys,
+                &mut stdout_memo,
+                scope_base,
+                &local,
+            );
+            let stderr = self.logfile(
+                s,
+                "stderr",
+                &stderr_keys,
+                &mut stderr_memo,
+                scope_base,
+                &local,
+            );
             let mut stderr = stderr;
             if redirect_stderr == Some(true) {
                 if !matches!(stderr.file, LogFile::Auto | LogFile::None) {
                     self.warnings.push(format!("For [{s}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored"));
-                    if let Some(v) = self.tree.get(s, "stderr_logfile") {
+                    if let Some(v) = stderr_v {
                         let d = Diagnostic::new(
                             Code::RedirectedStderrLogfile,
                             format!("`stderr_logfile` of `[{s}]` is ignored"),
@@ -1430,7 +1485,7 @@ impl<'a> Lowerer<'a> {
                 }
                 stderr.file = LogFile::None;
             }
-            let command = match self.tree.get(s, "command") {
+            let command = match command_v {
                 None => {
                     self.error(
                         Diagnostic::new(Code::MissingCommand, format!("`[{s}]` has no `command`"))
@@ -1440,9 +1495,19 @@ impl<'a> Lowerer<'a> {
                     );
                     None
                 }
-                Some(_) => self
-                    .get_scoped(s, "command", scope_base, &local)
-                    .map(|(t, _)| t.into_owned()),
+                Some(v) => {
+                    if let Memo::Known(c) = &command_memo {
+                        c.clone()
+                    } else {
+                        let c = self
+                            .expand_value(s, "command", v, scope_base, &local)
+                            .map(|c| ir::Shared::from(c.as_ref()));
+                        if !v.text.contains('%') {
+                            command_memo = Memo::Known(c.clone());
+                        }
+                        c
+                    }
+                }
             };
             let name = match &process_name {
                 Some(pn) => {
@@ -1465,41 +1530,34 @@ impl<'a> Lowerer<'a> {
             let (Some(command), Some(name)) = (command, name) else {
                 continue;
             };
+            let stdout_logfile = shared_log_path(&mut stdout_last, stdout.file);
+            let stderr_logfile = shared_log_path(&mut stderr_last, stderr.file);
             out.push(ir::Process {
                 name,
-                section: s.to_string(),
+                section: section_name.clone(),
                 command,
                 directory,
-                umask: umask.map(octal),
+                umask: umask.clone(),
                 priority: priority.unwrap_or(999),
                 autostart: autostart.unwrap_or(true),
-                autorestart: match autorestart.unwrap_or(AutoRestart::Unexpected) {
-                    AutoRestart::True => "true",
-                    AutoRestart::False => "false",
-                    AutoRestart::Unexpected => "unexpected",
-                }
-                .into(),
+                autorestart: autorestart.clone(),
                 startsecs: startsecs.unwrap_or(1),
                 startretries: startretries.unwrap_or(3),
-                exitcodes: exitcodes.clone().unwrap_or_else(|| vec![0]),
-                stopsignal: stopsignal.map_or(ir::Signal::Name("TERM".into()), |n| {
-                    convert::signal_name(n).map_or(ir::Signal::Number(i64::from(n)), |s| {
-                        ir::Signal::Name(s.to_string())
-                    })
-                }),
+                exitcodes: exitcodes.clone(),
+                stopsignal: stopsignal.clone(),
                 stopwaitsecs: stopwaitsecs.unwrap_or(10),
                 stopasgroup: stopasgroup.unwrap_or(false),
                 killasgroup: killasgroup.unwrap_or(false),
                 user: user.clone(),
                 uid,
                 redirect_stderr: redirect_stderr.unwrap_or(false),
-                stdout_logfile: stdout.file.to_json(),
+                stdout_logfile,
                 stdout_logfile_maxbytes: stdout.maxbytes,
                 stdout_logfile_backups: stdout.backups,
                 stdout_capture_maxbytes: stdout_cmax.unwrap_or(0),
                 stdout_events_enabled: stdout_events.unwrap_or(false),
                 stdout_syslog: stdout.syslog,
-                stderr_logfile: stderr.file.to_json(),
+                stderr_logfile,
                 stderr_logfile_maxbytes: stderr.maxbytes,
                 stderr_logfile_backups: stderr.backups,
                 stderr_capture_maxbytes: stderr_cmax.unwrap_or(0),
@@ -1518,19 +1576,19 @@ impl<'a> Lowerer<'a> {
         out
     }
 
-    /// `get` with a base other than the live environ (per-process scopes).
-    fn get_scoped(
+    /// `get` with a base other than the live environ (per-process scopes), for a value
+    /// already looked up.
+    fn expand_value(
         &mut self,
         section: &str,
         key: &str,
+        v: &'a Value,
         base: &VarMap,
         local: &VarMap,
-    ) -> Option<(Cow<'a, str>, &'a Value)> {
-        let tree: &'a Tree = self.tree;
-        let v = tree.get(section, key)?;
+    ) -> Option<Cow<'a, str>> {
         let scope = Scope { base, local };
         match expand::expand(&v.text, &scope) {
-            Ok(t) => Some((t, v)),
+            Ok(t) => Some(t),
             Err(e) => {
                 let names = scope_names(&scope);
                 report_expand_error(&e, v, &format!("{section}.{key}"), &names, self.diags);
@@ -1539,7 +1597,17 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn logfile(&mut self, s: &str, channel: &str, base: &VarMap, local: &VarMap) -> LogSettings {
+    /// One channel's log settings for one process. What does not depend on the process
+    /// (values without `%`) is kept in `memo` by the first process and reused.
+    fn logfile(
+        &mut self,
+        s: &str,
+        channel: &str,
+        keys: &LogKeys<'a>,
+        memo: &mut LogMemo,
+        base: &VarMap,
+        local: &VarMap,
+    ) -> LogSettings {
         let (lf_key, bu_key, mb_key, sy_key) = if channel == "stdout" {
             (
                 "stdout_logfile",
@@ -1555,52 +1623,73 @@ impl<'a> Lowerer<'a> {
                 "stderr_syslog",
             )
         };
-        let mut file = LogFile::Auto;
-        if self.tree.get(s, lf_key).is_some() {
-            if let Some((once, v)) = self.get_scoped(s, lf_key, base, local) {
-                let scope = Scope { base, local };
-                if let Ok(twice) = self.expand_again(&once, v, lf_key, &scope) {
-                    file = match convert::logfile_name(&twice) {
-                        LogFile::Path(p) => {
-                            let p = self.expanduser(&p);
-                            self.check_dir(&p, false, Some(v), &format!("`{lf_key}`"));
-                            LogFile::Path(p)
-                        }
-                        other => other,
-                    };
+        let mut file = match (&memo.file, keys.file) {
+            (Some(f), _) => f.clone(),
+            (None, None) => LogFile::Auto,
+            (None, Some(v)) => {
+                let mut file = LogFile::Auto;
+                if let Some(once) = self.expand_value(s, lf_key, v, base, local) {
+                    let scope = Scope { base, local };
+                    if let Ok(twice) = self.expand_again(&once, v, lf_key, &scope) {
+                        file = match convert::logfile_name(&twice) {
+                            LogFile::Path(p) => {
+                                let p = self.expanduser(&p);
+                                if self.env.host_checks {
+                                    self.check_dir(&p, false, Some(v), &format!("`{lf_key}`"));
+                                }
+                                LogFile::Path(p)
+                            }
+                            other => other,
+                        };
+                    }
                 }
+                if !v.text.contains('%') {
+                    memo.file = Some(file.clone());
+                }
+                file
             }
-        }
+        };
         let backups = self
-            .typed_scoped(s, bu_key, base, local, "10", Kind::Int, convert::integer)
+            .typed_memo(
+                s,
+                bu_key,
+                keys.backups,
+                (base, local),
+                "10",
+                Kind::Int,
+                convert::integer,
+                &mut memo.backups,
+            )
             .unwrap_or(10);
         let maxbytes = self
-            .typed_scoped(
+            .typed_memo(
                 s,
                 mb_key,
-                base,
-                local,
+                keys.maxbytes,
+                (base, local),
                 "50MB",
                 Kind::Bytes,
                 convert::byte_size,
+                &mut memo.maxbytes,
             )
             .unwrap_or(52_428_800);
         let mut syslog = self
-            .typed_scoped(
+            .typed_memo(
                 s,
                 sy_key,
-                base,
-                local,
+                keys.syslog,
+                (base, local),
                 "false",
                 Kind::Bool,
                 convert::boolean,
+                &mut memo.syslog,
             )
             .unwrap_or(false);
         if matches!(file, LogFile::Syslog) {
             self.warnings.push(format!(
                 "For [{s}], {lf_key}=syslog but this is deprecated and will be removed.  Use {sy_key}=true to enable syslog instead."
             ));
-            if let Some(v) = self.tree.get(s, lf_key) {
+            if let Some(v) = keys.file {
                 let d = Diagnostic::new(
                     Code::DeprecatedSyslogLogfile,
                     format!("`{lf_key}=syslog` is deprecated"),
@@ -1618,10 +1707,7 @@ impl<'a> Lowerer<'a> {
             self.warnings.push(format!(
                 "For [{s}], AUTO logging used for {lf_key} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
             ));
-            let span = self
-                .tree
-                .get(s, mb_key)
-                .map_or(self.section_header(s), Value::span);
+            let span = keys.maxbytes.map_or(self.section_header(s), Value::span);
             let d = Diagnostic::new(
                 Code::AutoLogWithoutRollover,
                 format!("AUTO `{lf_key}` of `[{s}]` has no size limit"),
@@ -1640,22 +1726,35 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)] // a scoped twin of `typed`
-    fn typed_scoped<T>(
+    /// `typed` for a per-process key already looked up (`v`), in the process's scope
+    /// (`base`, `local`). An absent value or one without `%` is the same for every
+    /// process: its result is kept in `memo` and reused.
+    #[allow(clippy::too_many_arguments)] // a scoped, memoised twin of `typed`
+    fn typed_memo<T: Clone>(
         &mut self,
         section: &str,
         key: &str,
-        base: &VarMap,
-        local: &VarMap,
+        v: Option<&'a Value>,
+        (base, local): (&VarMap, &VarMap),
         default: &str,
         kind: Kind,
         f: impl Fn(&str) -> Result<T, String>,
+        memo: &mut Memo<T>,
     ) -> Option<T> {
-        if self.tree.get(section, key).is_none() {
-            return f(default).ok();
+        if let Memo::Known(m) = memo {
+            return m.clone();
         }
-        let got = self.get_scoped(section, key, base, local)?;
-        self.conv(section, key, Some(got), default, kind, f)
+        let result = match v {
+            None => f(default).ok(),
+            Some(v) => match self.expand_value(section, key, v, base, local) {
+                None => None,
+                Some(text) => self.conv(section, key, Some((text, v)), default, kind, f),
+            },
+        };
+        if v.is_none_or(|v| !v.text.contains('%')) {
+            *memo = Memo::Known(result.clone());
+        }
+        result
     }
 
     fn servers(&mut self) -> Vec<ir::HttpServer> {
@@ -1862,11 +1961,80 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// The values of one log channel's keys in a section, looked up once for all its processes.
+struct LogKeys<'a> {
+    file: Option<&'a Value>,
+    backups: Option<&'a Value>,
+    maxbytes: Option<&'a Value>,
+    syslog: Option<&'a Value>,
+}
+
+impl<'a> LogKeys<'a> {
+    fn new(tree: &'a Tree, section: &str, channel: &str) -> Self {
+        let (file, backups, maxbytes, syslog) = if channel == "stdout" {
+            (
+                "stdout_logfile",
+                "stdout_logfile_backups",
+                "stdout_logfile_maxbytes",
+                "stdout_syslog",
+            )
+        } else {
+            (
+                "stderr_logfile",
+                "stderr_logfile_backups",
+                "stderr_logfile_maxbytes",
+                "stderr_syslog",
+            )
+        };
+        Self {
+            file: tree.get(section, file),
+            backups: tree.get(section, backups),
+            maxbytes: tree.get(section, maxbytes),
+            syslog: tree.get(section, syslog),
+        }
+    }
+}
+
+/// What the first process of a section made of its log keys, for the values that
+/// are the same for every process (see [`Lowerer::logfile`]).
+#[derive(Default)]
+struct LogMemo {
+    file: Option<LogFile>,
+    backups: Memo<i64>,
+    maxbytes: Memo<i64>,
+    syslog: Memo<bool>,
+}
+
+/// A result kept for the next processes of a section: not computed yet, or what the
+/// first process got (`None` when the value could not be used).
+#[derive(Default)]
+enum Memo<T> {
+    #[default]
+    Unknown,
+    Known(Option<T>),
+}
+
 struct LogSettings {
     file: LogFile,
     backups: i64,
     maxbytes: i64,
     syslog: bool,
+}
+
+/// The JSON form of a process's log file, sharing the previous process's text when
+/// it is the same file (`last` remembers it).
+fn shared_log_path(
+    last: &mut Option<(LogFile, ir::Shared<str>)>,
+    file: LogFile,
+) -> ir::Shared<str> {
+    if let Some((f, text)) = last.as_ref() {
+        if *f == file {
+            return text.clone();
+        }
+    }
+    let text = ir::Shared::from(file.to_json());
+    *last = Some((file, text.clone()));
+    text
 }
 
 impl LogFile {

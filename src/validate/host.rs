@@ -271,7 +271,7 @@ fn missing_working_directory(cx: &Context<'_>, diags: &mut Diagnostics) {
         if !dir.starts_with('/') {
             continue;
         }
-        let label = match std::fs::metadata(dir) {
+        let label = match std::fs::metadata(dir.as_str()) {
             Ok(m) if m.is_dir() => continue,
             Ok(_) => "not a directory",
             Err(_) => "no such directory",

@@ -1,10 +1,11 @@
 //! Rules about logs and about a process's life cycle (empty command, restart
 //! loops, exit codes). See the doc comment on each rule for its code.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 
 use super::Context;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::include::Map;
 use crate::ir::Process;
 use crate::python;
 use crate::source::Span;
@@ -61,8 +62,29 @@ struct Writer<'a> {
     processes: usize,
 }
 
-/// Log path -> (the distinct processes writing it, its writers in first-seen order).
-type ByPath<'a> = indexmap::IndexMap<String, (HashSet<(&'a str, &'a str)>, Vec<Writer<'a>>)>;
+/// The processes and writers of one log path.
+struct Sharers<'a> {
+    /// How many distinct processes write it.
+    processes: usize,
+    /// The last process counted: a process's two channels are visited one after the
+    /// other and every process is visited once, so this is enough to count each once.
+    last: (&'a str, &'a str),
+    /// Its writers in first-seen order.
+    writers: Vec<Writer<'a>>,
+}
+
+/// Log path (normalised) -> who writes it, in first-seen order.
+type ByPath<'a> = Map<Cow<'a, str>, Sharers<'a>>;
+
+/// True when `python::normpath(p)` is `p` itself (checked without building it): no
+/// empty, `.` or `..` component, no trailing or doubled `/`.
+fn is_normal(p: &str) -> bool {
+    let body = p.strip_prefix('/').unwrap_or(p);
+    !body.is_empty()
+        && body
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
+}
 
 /// SV248 shared-log-file
 ///
@@ -87,11 +109,12 @@ type ByPath<'a> = indexmap::IndexMap<String, (HashSet<(&'a str, &'a str)>, Vec<W
 /// Give every process its own file: `stdout_logfile=/var/log/worker_%(process_num)02d.log`.
 fn shared_log_file(cx: &Context<'_>, diags: &mut Diagnostics) {
     // path -> (distinct processes, writers in first-seen order)
-    let mut by_path: ByPath<'_> = indexmap::IndexMap::new();
-    for p in processes(cx) {
+    let mut by_path: ByPath<'_> = Map::default();
+    for p in &cx.live {
+        let me = (p.section.as_str(), p.name.as_str());
         for (key, file) in [
-            ("stdout_logfile", &p.stdout_logfile),
-            ("stderr_logfile", &p.stderr_logfile),
+            ("stdout_logfile", p.stdout_logfile.as_str()),
+            ("stderr_logfile", p.stderr_logfile.as_str()),
         ] {
             if !is_regular_path(file) {
                 continue;
@@ -99,27 +122,48 @@ fn shared_log_file(cx: &Context<'_>, diags: &mut Diagnostics) {
             let Some(v) = cx.value(&p.section, key) else {
                 continue;
             };
-            let entry = by_path.entry(python::normpath(file)).or_default();
-            entry.0.insert((p.section.as_str(), p.name.as_str()));
-            let span = v.span();
-            if let Some(w) = entry
-                .1
-                .iter_mut()
-                .find(|w| w.section == p.section && w.key == key)
-            {
-                w.processes += 1;
+            let path = if is_normal(file) {
+                Cow::Borrowed(file)
             } else {
-                entry.1.push(Writer {
-                    section: &p.section,
-                    key,
-                    span,
-                    processes: 1,
-                });
+                Cow::Owned(python::normpath(file))
+            };
+            let span = v.span();
+            let writer = Writer {
+                section: &p.section,
+                key,
+                span,
+                processes: 1,
+            };
+            match by_path.entry(path) {
+                indexmap::map::Entry::Vacant(e) => {
+                    e.insert(Sharers {
+                        processes: 1,
+                        last: me,
+                        writers: vec![writer],
+                    });
+                }
+                indexmap::map::Entry::Occupied(mut e) => {
+                    let entry = e.get_mut();
+                    if entry.last != me {
+                        entry.last = me;
+                        entry.processes += 1;
+                    }
+                    if let Some(w) = entry
+                        .writers
+                        .iter_mut()
+                        .find(|w| *w.section == *p.section && w.key == key)
+                    {
+                        w.processes += 1;
+                    } else {
+                        entry.writers.push(writer);
+                    }
+                }
             }
         }
     }
-    for (path, (procs, mut writers)) in by_path {
-        if procs.len() < 2 {
+    for (path, sharers) in by_path {
+        let (procs, mut writers) = (sharers.processes, sharers.writers);
+        if procs < 2 {
             continue;
         }
         writers.sort_by_key(|w| w.span);
@@ -137,8 +181,7 @@ fn shared_log_file(cx: &Context<'_>, diags: &mut Diagnostics) {
         let message = if sections.len() == 1 {
             format!(
                 "the {} processes of {} write the same log file `{path}`",
-                procs.len(),
-                sections[0]
+                procs, sections[0]
             )
         } else {
             format!("{} write the same log file `{path}`", and_list(&sections))
@@ -274,15 +317,17 @@ fn no_backups(
 /// Give the command to run.
 fn empty_command(cx: &Context<'_>, diags: &mut Diagnostics) {
     for p in processes(cx) {
-        // what supervisord does at spawn: shlex.split, then "command is empty" for []
-        if !python::shlex_split_posix(&p.command).is_ok_and(|argv| argv.is_empty()) {
+        // what supervisord does at spawn: shlex.split, then "command is empty" for [].
+        // Any character but a blank starts a token (or a quote or escape error), so the
+        // split is empty exactly when every character is a blank: no need to split.
+        if !p.command.chars().all(python::shlex_blank) {
             continue;
         }
         let Some(v) = cx.value(&p.section, "command") else {
             continue;
         };
         let (span, label) = if python::strip(&v.text).is_empty() {
-            (v.entry.key_span, "no command after `=`")
+            (v.key_span(), "no command after `=`")
         } else {
             (v.span(), "expands to nothing")
         };
@@ -409,7 +454,7 @@ fn exitcodes_without_effect(cx: &Context<'_>, diags: &mut Diagnostics) {
                 continue;
             }
             let span = if python::strip(&v.text).is_empty() {
-                v.entry.key_span
+                v.key_span()
             } else {
                 v.span()
             };
@@ -469,6 +514,31 @@ mod tests {
             "/proc/1/fd/1",
         ] {
             assert!(!is_regular_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn empty_command_is_all_blanks() {
+        // what `empty_command` relies on: the split is empty exactly when every
+        // character is a blank (anything else is a token or a quote/escape error)
+        for cmd in [
+            "", " ", " \t\r\n", "a", " a ", "''", "\"\"", "\\", "'", "\u{a0}", "\u{b}", "# x",
+        ] {
+            let split_empty = python::shlex_split_posix(cmd).is_ok_and(|argv| argv.is_empty());
+            assert_eq!(cmd.chars().all(python::shlex_blank), split_empty, "{cmd:?}");
+        }
+    }
+
+    #[test]
+    fn normal_paths() {
+        for p in ["/a/b", "a", "a/b.log", "/var/log/x-1.log"] {
+            assert!(is_normal(p), "{p}");
+            assert_eq!(python::normpath(p), p);
+        }
+        for p in [
+            "", "/", "//a", "/a//b", "a/", "./a", "/a/../b", "/a/./b", "../a",
+        ] {
+            assert!(!is_normal(p), "{p}");
         }
     }
 

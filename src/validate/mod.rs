@@ -98,16 +98,16 @@ fn duplicate_keys(tree: &Tree, diags: &mut Diagnostics) {
         for (key, v) in &section.values {
             // the same line read twice (a file included twice) is SV107's business
             if let Some(first) = v
-                .earlier
+                .earlier()
                 .iter()
-                .find(|e| !tree.same_text(**e, v.entry.key_span))
+                .find(|e| !tree.same_text(**e, v.key_span()))
             {
                 diags.push(
                     Diagnostic::new(
                         Code::DuplicateKey,
                         format!("`{key}` is set more than once in `[{}]`", section.name),
                     )
-                    .at(v.entry.key_span, "this one wins")
+                    .at(v.key_span(), "this one wins")
                     .also(*first, "first set here, ignored")
                     .help("remove the line that should not apply"),
                 );

@@ -142,7 +142,15 @@ fn locate(text: &str, tokens: &[String]) -> Option<Vec<(usize, usize)>> {
 /// Quote the value (`NAME="café"`); for a variable of supervisord's environment
 /// write `%(ENV_HOME)s`, since supervisord does not expand `$HOME`.
 fn environment_changed(cx: &Context<'_>, diags: &mut Diagnostics) {
-    let mut seen: Vec<Span> = Vec::new();
+    let mut seen: rustc_hash::FxHashSet<Span> = rustc_hash::FxHashSet::default();
+    // the values supervisord refused after expansion (one pass, not one per section)
+    let refused: Vec<Span> = diags
+        .iter()
+        .filter(|d| d.code == Code::InvalidEnvironment)
+        .filter_map(|d| d.primary.as_ref().map(|p| p.span))
+        .collect();
+    // many programs share one `environment` text: judge each text once
+    let mut judged: rustc_hash::FxHashMap<&str, Vec<Changed>> = rustc_hash::FxHashMap::default();
     for section in cx.tree.sections.values() {
         let kind = SectionKind::of(&section.name);
         if kind != SectionKind::Supervisord && !is_program_like(kind) {
@@ -151,20 +159,18 @@ fn environment_changed(cx: &Context<'_>, diags: &mut Diagnostics) {
         let Some(v) = cx.value(&section.name, "environment") else {
             continue;
         };
-        if seen.contains(&v.span()) {
+        if !seen.insert(v.span()) {
             continue;
         }
-        seen.push(v.span());
         // supervisord refused the value after expansion
-        let refused = diags.iter().any(|d| {
-            d.code == Code::InvalidEnvironment
-                && d.primary.as_ref().is_some_and(|p| within(p.span, v.span()))
-        });
-        if refused {
+        if refused.iter().any(|r| within(*r, v.span())) {
             continue;
         }
-        for c in changed_pairs(&v.text).unwrap_or_default() {
-            diags.push(report(v, &c));
+        let changed = judged
+            .entry(v.text.as_str())
+            .or_insert_with(|| changed_pairs(&v.text).unwrap_or_default());
+        for c in changed.iter() {
+            diags.push(report(v, c));
         }
     }
 }

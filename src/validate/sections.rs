@@ -95,7 +95,7 @@ fn unknown_keys(cx: &Context<'_>, diags: &mut Diagnostics) {
                     Code::UnknownKey,
                     format!("`{key}` is not a key of `[{}]`", section.name),
                 )
-                .at(v.entry.key_span, "supervisord ignores this key");
+                .at(v.key_span(), "supervisord ignores this key");
                 match did_you_mean(key, &names) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help("remove the line"),
@@ -105,7 +105,7 @@ fn unknown_keys(cx: &Context<'_>, diags: &mut Diagnostics) {
                     Code::UnknownKey,
                     format!("`{key}` only applies to {}", join(&others)),
                 )
-                .at(v.entry.key_span, format!("ignored in `[{}]`", section.name))
+                .at(v.key_span(), format!("ignored in `[{}]`", section.name))
                 .help("remove the line, or move it to the section it belongs to")
             };
             diags.push(d);
@@ -124,7 +124,7 @@ fn unknown_keys(cx: &Context<'_>, diags: &mut Diagnostics) {
             Code::UnknownKey,
             format!("`{key}` in `[DEFAULT]` is not a key of any section"),
         )
-        .at(v.entry.key_span, "no section reads this key");
+        .at(v.key_span(), "no section reads this key");
         diags.push(match did_you_mean(key, &all) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help("remove the line"),

@@ -249,11 +249,19 @@ impl Texts {
     fn of(p: &Process, sup: &crate::ir::Supervisord) -> Self {
         Texts {
             name: p.name.clone(),
-            command: p.command.clone(),
-            directory: p.directory.clone().or_else(|| sup.directory.clone()),
-            user: p.user.clone().or_else(|| sup.user.clone()),
-            stdout: p.stdout_logfile.clone(),
-            stderr: p.stderr_logfile.clone(),
+            command: p.command.to_string(),
+            directory: p
+                .directory
+                .as_deref()
+                .map(str::to_string)
+                .or_else(|| sup.directory.clone()),
+            user: p
+                .user
+                .as_deref()
+                .map(str::to_string)
+                .or_else(|| sup.user.clone()),
+            stdout: p.stdout_logfile.to_string(),
+            stderr: p.stderr_logfile.to_string(),
             env: p
                 .environment
                 .iter()
@@ -1376,7 +1384,7 @@ impl Generator<'_> {
         );
         vm.set("host_node_name", &self.env.hostname);
         vm.set("group_name", &group.name);
-        for (k, v) in &p.environment {
+        for (k, v) in p.environment.iter() {
             vm.set(&format!("ENV_{k}"), v);
         }
         for v in &vars {
@@ -1400,7 +1408,7 @@ impl Generator<'_> {
         for n in start..start.saturating_add(copies) {
             vm.set_int("process_num", n);
             let text = crate::expand::expand(raw, &vm).ok()?;
-            if unmark(&text)? == p.command {
+            if unmark(&text)? == *p.command {
                 marked = Some(text.into_owned());
                 break;
             }

@@ -52,7 +52,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         let env_args = args.env.clone();
         let reload = move || match compile(&config, &env_args) {
             Ok(Ok(plan)) => Ok(plan),
-            Ok(Err(findings)) => Err(format!("supervisord would refuse it:\n{findings}")),
+            Ok(Err(_)) => Err(format!(
+                "supervisord would refuse it: {}",
+                one_line_findings(&config, &env_args)
+            )),
             Err(e) => Err(e.to_string()),
         };
         svconf::run::run(plan, Some(Box::new(reload)), &options)
@@ -82,6 +85,41 @@ fn compile(config: &Path, env_args: &EnvArgs) -> Result<Result<Plan, String>, Er
             super::stderr_tty(),
         ))),
     }
+}
+
+/// The errors of the config, each as `file:line:col: CODE message`, on one line (for the
+/// launcher's log, which holds one line per entry).
+fn one_line_findings(config: &Path, env_args: &EnvArgs) -> String {
+    let compiled = env_args.build().and_then(|mut env| {
+        env.host_checks = true;
+        svconf::compile(config, &env, &env_args.options()?)
+    });
+    let Ok(compiled) = compiled else {
+        return "it cannot be read".to_string();
+    };
+    let cwd = std::env::current_dir().ok();
+    let findings: Vec<String> = compiled
+        .diagnostics
+        .sorted()
+        .into_iter()
+        .filter(|d| d.severity == svconf::diag::Severity::Error)
+        .map(|d| match &d.primary {
+            Some(label) => {
+                let file = compiled.sources.file(label.span.file);
+                let (line, col) = file.line_col(label.span.start);
+                format!(
+                    "{}:{line}:{col}: {} {}",
+                    compiled
+                        .sources
+                        .display_path(label.span.file, cwd.as_deref()),
+                    d.code,
+                    d.message
+                )
+            }
+            None => format!("{} {}", d.code, d.message),
+        })
+        .collect();
+    format!("{}; `svconf check` shows them", findings.join("; "))
 }
 
 fn read_plan(path: &Path) -> Result<Plan, String> {

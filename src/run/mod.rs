@@ -894,18 +894,19 @@ impl<'a> Launcher<'a> {
                 format!("unknown error making dispatchers for {name_repr}: {e:?}")
             }
         };
-        let (stdin_read, stdin_write) = match pipe() {
+        // the child's stdin stays blocking: a reader must wait, not see EAGAIN
+        let (stdin_read, stdin_write) = match pipe(false) {
             Ok(p) => p,
             Err(e) => return self.spawn_error(i, &dispatcher_error(e), now),
         };
-        let (stdout_read, stdout_write) = match pipe() {
+        let (stdout_read, stdout_write) = match pipe(true) {
             Ok(p) => p,
             Err(e) => return self.spawn_error(i, &dispatcher_error(e), now),
         };
         let stderr_pipe = if p.spec.redirect_stderr {
             None
         } else {
-            match pipe() {
+            match pipe(true) {
                 Ok(p) => Some(p),
                 Err(e) => return self.spawn_error(i, &dispatcher_error(e), now),
             }
@@ -1299,13 +1300,15 @@ fn open_sink(p: &Proc, ch: usize) -> std::io::Result<Output> {
     })
 }
 
-/// A close-on-exec pipe whose read end does not block.
-fn pipe() -> Result<(OwnedFd, OwnedFd), Errno> {
+/// A close-on-exec pipe; the read end does not block if `nonblocking_read`.
+fn pipe(nonblocking_read: bool) -> Result<(OwnedFd, OwnedFd), Errno> {
     let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    nix::fcntl::fcntl(
-        &read,
-        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
-    )?;
+    if nonblocking_read {
+        nix::fcntl::fcntl(
+            &read,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )?;
+    }
     Ok((read, write))
 }
 

@@ -390,10 +390,19 @@ unsafe fn close_from(first: libc::c_int, max_fd: libc::c_int) {
 unsafe fn reset_signals() {
     unsafe {
         // dispositions first, while everything is still blocked: a handler of the launcher
-        // must never run in the child
-        for sig in 1..libc::SIGRTMAX() {
+        // must never run in the child. The raw call, because glibc's refuses the signals it
+        // reserves (32, 33), which a launcher started by posix_spawn may have inherited
+        // ignored. An all-zero kernel sigaction is SIG_DFL with no flags and an empty mask.
+        let default = [0u64; 4];
+        for sig in 1..=libc::SIGRTMAX() {
             if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-                libc::signal(sig, libc::SIG_DFL);
+                libc::syscall(
+                    libc::SYS_rt_sigaction,
+                    sig,
+                    default.as_ptr(),
+                    std::ptr::null_mut::<libc::c_void>(),
+                    8usize,
+                );
             }
         }
         let mut set: libc::sigset_t = std::mem::zeroed();

@@ -2,6 +2,8 @@
 //! environment, one way to render findings.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub(crate) mod launcher;
+
 use std::path::{Path, PathBuf};
 
 use svconf::diag::render::{human, json};

@@ -416,6 +416,8 @@ pub fn build(compiled: &Compiled, env: &Env) -> Result<Plan, Vec<Diagnostic>> {
         processes: Vec::new(),
         skipped: Vec::new(),
     };
+    // the processes of one program look up the same command in the same PATH
+    let mut lookups = std::collections::HashMap::new();
     for group in &resolved.groups {
         if group.shadowed {
             for p in &group.processes {
@@ -449,7 +451,7 @@ pub fn build(compiled: &Compiled, env: &Env) -> Result<Plan, Vec<Diagnostic>> {
         }
         let mut names = Vec::new();
         for p in slots.values() {
-            let process = process(resolved, group, p, env);
+            let process = process(resolved, group, p, env, &mut lookups);
             names.push(process.full_name.clone());
             plan.processes.push(process);
         }
@@ -477,7 +479,16 @@ pub fn build(compiled: &Compiled, env: &Env) -> Result<Plan, Vec<Diagnostic>> {
     Ok(plan)
 }
 
-fn process(resolved: &ir::Resolved, group: &ir::Group, p: &ir::Process, env: &Env) -> Process {
+/// Executable lookups already made: (search path, name) → what `find` gave.
+type Lookups = std::collections::HashMap<(Vec<String>, String), Option<String>>;
+
+fn process(
+    resolved: &ir::Resolved,
+    group: &ir::Group,
+    p: &ir::Process,
+    env: &Env,
+    lookups: &mut Lookups,
+) -> Process {
     let sd = &resolved.supervisord;
     let (argv, spawn_error) = match crate::python::shlex_split_posix(&p.command) {
         Ok(argv) if argv.is_empty() => (None, Some("command is empty".to_string())),
@@ -525,7 +536,11 @@ fn process(resolved: &ir::Resolved, group: &ir::Group, p: &ir::Process, env: &En
         Some([first, ..]) => {
             let (dirs, source) = search_path_of(p, env);
             let (exe, lookup) = if env.host_checks {
-                match find(&dirs, first) {
+                let found = lookups
+                    .entry((dirs.clone(), first.clone()))
+                    .or_insert_with(|| find(&dirs, first))
+                    .clone();
+                match found {
                     Some(found) => (Some(found), Lookup::Found),
                     None => (None, Lookup::NotFound),
                 }

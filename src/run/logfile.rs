@@ -154,7 +154,6 @@ fn random_u64(salt: u64) -> u64 {
     if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         hasher.write_u128(now.as_nanos());
     }
-    hasher.write_u32(std::process::id());
     hasher.finish()
 }
 

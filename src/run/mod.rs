@@ -229,7 +229,7 @@ struct Proc {
     spec: Rc<Process>,
     /// The child's environment as `KEY=VALUE` entries, shared between processes: most of
     /// it is the launcher's own environment, the same for every process.
-    environment: Vec<Rc<str>>,
+    environment: Rc<[Rc<str>]>,
     name_repr: String,
     stopsignal: i32,
     state: State,
@@ -251,7 +251,7 @@ struct Proc {
 const CHANNELS: [&str; 2] = ["stdout", "stderr"];
 
 /// A process of the plan and its environment as interned `KEY=VALUE` entries.
-type Spec = (Rc<Process>, Vec<Rc<str>>);
+type Spec = (Rc<Process>, Rc<[Rc<str>]>);
 
 /// What ended a run of the main loop.
 enum Outcome {
@@ -1160,7 +1160,7 @@ impl<'a> Launcher<'a> {
 }
 
 impl Proc {
-    fn new(spec: Rc<Process>, environment: Vec<Rc<str>>) -> Proc {
+    fn new(spec: Rc<Process>, environment: Rc<[Rc<str>]>) -> Proc {
         let stopsignal = signal_number(&spec.stopsignal).unwrap_or(libc::SIGTERM);
         Proc {
             name_repr: repr(&spec.name),
@@ -1233,13 +1233,13 @@ fn drop_compiler_code_pages() {
 /// Takes the processes out of the plan, with their environments interned.
 fn split_plan(mut plan: Plan) -> (Plan, Vec<Spec>) {
     let mut pool = HashSet::new();
-    let specs = std::mem::take(&mut plan.processes)
-        .into_iter()
-        .map(|mut p| {
-            let environment = intern_environment(&mut p, &mut pool);
-            (Rc::new(p), environment)
-        })
-        .collect();
+    let processes = std::mem::take(&mut plan.processes);
+    // a fresh vector: collecting in place would keep the processes' much larger buffer
+    let mut specs = Vec::with_capacity(processes.len());
+    for mut p in processes {
+        let environment = intern_environment(&mut p, &mut pool);
+        specs.push((Rc::new(p), Rc::from(environment)));
+    }
     (plan, specs)
 }
 

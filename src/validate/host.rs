@@ -101,6 +101,9 @@ fn search_path<'a>(cx: &'a Context<'_>, p: &'a Process) -> (&'a str, &'static st
 /// ## Fix
 /// Install the program, or give its absolute path.
 fn command_not_found(cx: &Context<'_>, diags: &mut Diagnostics) {
+    // the processes of one program share command and PATH: look each pair up once, not
+    // once per process (a numprocs=200 program would cost thousands of stat calls)
+    let mut seen = std::collections::HashSet::new();
     for p in processes(cx) {
         let Ok(argv) = python::shlex_split_posix(&p.command) else {
             continue;
@@ -112,6 +115,9 @@ fn command_not_found(cx: &Context<'_>, diags: &mut Diagnostics) {
             continue;
         }
         let (path_var, from) = search_path(cx, p);
+        if !seen.insert((p.section.as_str(), program.clone(), path_var)) {
+            continue;
+        }
         let (message, label) = match lookup(program, path_var) {
             Lookup::Ok => continue,
             Lookup::NotFound => (

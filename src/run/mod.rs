@@ -56,6 +56,9 @@ const EXIT_INTERNAL: u8 = 70;
 const EXIT_CANNOT_START: u8 = 2;
 /// The largest chunk read from a child pipe at once (supervisord reads 128 KiB).
 const CHUNK: usize = 128 * 1024;
+/// Reads from a reaped child's pipe at most (8 MiB): far more than a pipe buffer holds, and a
+/// bound when an orphaned grandchild keeps writing into it.
+const DRAIN_READS: usize = 64;
 /// Reads from one pipe per wake-up before the others get their turn.
 const READS_PER_TURN: usize = 16;
 /// [svconf] The respawn after an exit from RUNNING waits this long (supervisord's 1 s poll,
@@ -743,7 +746,7 @@ impl<'a> Launcher<'a> {
     fn finish(&mut self, i: usize, status: i32, now: Instant) {
         // no output is lost: what the child wrote before it died is still in the pipes
         for ch in 0..2 {
-            self.read_pipe(i, ch, 4096);
+            self.read_pipe(i, ch, DRAIN_READS);
             self.close_pipe(i, ch);
         }
         self.pending.retain(|(p, _)| *p != i);

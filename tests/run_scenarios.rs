@@ -1607,3 +1607,87 @@ fn contract_killasgroup_kills_the_whole_group() {
         live_in_group(pid)
     );
 }
+
+#[test]
+fn contract_realtime_stopsignal_is_sent() {
+    // RTMIN is 34 on Linux; a silent fallback to TERM would print nothing and be killed
+    let sb = Sandbox::new();
+    let mut l = sb.start(
+        "[program:x]\ncommand=sh -c 'trap \"echo got-34; exit 0\" 34; while :; do sleep 0.1; done'\n\
+         stopsignal=RTMIN\nstdout_logfile={dir}/x.out\n",
+    );
+    l.wait_msg("success: x ");
+    l.signal(SIGTERM);
+    assert_eq!(l.wait_exit(WAIT).code(), Some(0), "{}", l.dump());
+    assert_eq!(l.wait_msg("stopped: x ").msg, "stopped: x (exit status 0)");
+    assert_eq!(sb.read("x.out"), "got-34\n");
+}
+
+#[test]
+fn contract_huge_startsecs_and_stopwaitsecs_do_not_overflow_the_clock() {
+    let sb = Sandbox::new();
+    let mut l = sb.start(
+        "[program:x]\ncommand=sleep 1000\nstartsecs=9223372036854775807\n\
+         stopwaitsecs=9223372036854775807\n\
+         [program:y]\ncommand=sleep 1000\nstopwaitsecs=9223372036854775807\n",
+    );
+    l.wait_msg("spawned: 'y'");
+    l.wait_msg("success: y ");
+    l.assert_none("success: x ");
+    l.signal(SIGTERM);
+    assert_eq!(l.wait_exit(WAIT).code(), Some(0), "{}", l.dump());
+    assert_eq!(l.count("stopped: "), 2, "{}", l.dump());
+}
+
+#[test]
+fn contract_inherited_blocked_sigchld_is_unblocked() {
+    // a parent that blocks SIGCHLD passes the mask on through exec
+    let sb = Sandbox::new();
+    let conf = sb.config("[program:x]\ncommand=sh -c 'exit 3'\nstartretries=0\n");
+    let mut l = sb
+        .run(&conf)
+        .prefix(&[
+            "perl",
+            "-e",
+            "use POSIX; sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGCHLD)); exec @ARGV or die",
+        ])
+        .start();
+    let spawned = l.wait_msg("spawned: 'x'");
+    let exited = l.wait_msg("exited: x ");
+    l.assert_near("the exit is seen at once", gap(&spawned, &exited), 0.0, TOL);
+    l.wait_msg("gave up: x ");
+    l.signal(SIGTERM);
+    assert_eq!(l.wait_exit(WAIT).code(), Some(0), "{}", l.dump());
+}
+
+#[test]
+fn contract_debug_loglevel_copies_child_output() {
+    let sb = Sandbox::new();
+    let conf = sb.config_with(
+        "loglevel=debug",
+        "[program:x]\ncommand=sh -c 'echo hello; sleep 1000'\n",
+    );
+    let mut l = sb.run(&conf).start();
+    let line = l.wait_msg("'x' stdout output:");
+    assert_eq!(line.level, "DEBG");
+    l.stop_ok();
+    assert!(
+        sb.read("supervisord.log")
+            .contains("DEBG 'x' stdout output:\nhello\n"),
+        "{}",
+        l.dump()
+    );
+}
+
+#[test]
+fn contract_supervisords_parse_warnings_are_logged_before_start() {
+    let sb = Sandbox::new();
+    let mut l = sb.start(
+        "[program:x]\ncommand=sleep 1000\nredirect_stderr=true\nstderr_logfile={dir}/e.log\n",
+    );
+    let warning = l.wait_for_line(|line| line.msg.contains("SV232"), WAIT);
+    assert_eq!(warning.level, "WARN");
+    let started = l.wait_msg("supervisord started with pid ");
+    l.assert_before(&warning, &started);
+    l.stop_ok();
+}

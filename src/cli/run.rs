@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use svconf::Error;
 use svconf::emit::plan::Plan;
 
+use svconf::run::StartupLevel;
+
 use super::{DiagFormat, EnvArgs};
 
 /// Arguments of `svconf run`.
@@ -28,9 +30,10 @@ pub(crate) struct RunArgs {
 }
 
 pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
-    let options = svconf::run::RunOptions {
+    let mut options = svconf::run::RunOptions {
         exit_when_idle: args.exit_when_idle,
         subreaper: args.subreaper,
+        startup_messages: Vec::new(),
     };
     let code = if let Some(path) = &args.plan {
         let plan = read_plan(path).map_err(Error::Usage)?;
@@ -39,7 +42,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     } else {
         let (config, _) = super::find_config(args.config.as_deref())?;
         let plan = match compile(&config, &args.env)? {
-            Ok(plan) => plan,
+            Ok((plan, messages)) => {
+                options.startup_messages = messages;
+                plan
+            }
             Err(findings) => {
                 eprint!("{findings}");
                 eprintln!(
@@ -51,7 +57,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         };
         let env_args = args.env.clone();
         let reload = move || match compile(&config, &env_args) {
-            Ok(Ok(plan)) => Ok(plan),
+            Ok(Ok((plan, _))) => Ok(plan),
             Ok(Err(_)) => Err(format!(
                 "supervisord would refuse it: {}",
                 one_line_findings(&config, &env_args)
@@ -63,27 +69,75 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::from(code))
 }
 
-/// Compiles the config as supervisord reads it on this host; the rendered findings when
-/// supervisord would refuse it.
-fn compile(config: &Path, env_args: &EnvArgs) -> Result<Result<Plan, String>, Error> {
+/// Lines for the launcher's log before `supervisord started`.
+type StartupMessages = Vec<(StartupLevel, String)>;
+
+/// Compiles the config as supervisord reads it on this host: the plan and the warnings
+/// supervisord itself logs while reading it, or the rendered findings when supervisord
+/// would refuse it.
+fn compile(
+    config: &Path,
+    env_args: &EnvArgs,
+) -> Result<Result<(Plan, StartupMessages), String>, Error> {
     let mut env = env_args.build()?;
     // this is the host the config runs on: users, directories and commands are real
     env.host_checks = true;
     let compiled = svconf::compile(config, &env, &env_args.options()?)?;
+    let refused = || super::render(&compiled, DiagFormat::Human, super::stderr_tty());
     if compiled.refused_by_supervisord() {
-        return Ok(Err(super::render(
-            &compiled,
-            DiagFormat::Human,
-            super::stderr_tty(),
-        )));
+        return Ok(Err(refused()));
     }
-    match svconf::emit::plan::build(&compiled, &env) {
-        Ok(plan) => Ok(Ok(plan)),
-        Err(_) => Ok(Err(super::render(
-            &compiled,
-            DiagFormat::Human,
-            super::stderr_tty(),
-        ))),
+    let Ok(plan) = svconf::emit::plan::build(&compiled, &env) else {
+        return Ok(Err(refused()));
+    };
+    Ok(Ok((plan, supervisord_warnings(&compiled))))
+}
+
+/// The findings supervisord also reports when it reads the config (its parse warnings: a
+/// pattern that includes nothing, AUTO logs without rotation, `=syslog`, a stderr log file
+/// next to `redirect_stderr`), in svconf's words with their place.
+fn supervisord_warnings(compiled: &svconf::Compiled) -> StartupMessages {
+    use svconf::diag::Code;
+    let cwd = std::env::current_dir().ok();
+    compiled
+        .diagnostics
+        .sorted()
+        .into_iter()
+        .filter(|d| {
+            matches!(
+                d.code,
+                Code::DeprecatedSyslogLogfile
+                    | Code::AutoLogWithoutRollover
+                    | Code::RedirectedStderrLogfile
+                    | Code::IncludeMatchesNothing
+            )
+        })
+        .map(|d| {
+            (
+                StartupLevel::Warn,
+                one_line(&compiled.sources, d, cwd.as_deref()),
+            )
+        })
+        .collect()
+}
+
+/// `file:line:col: CODE message`.
+fn one_line(
+    sources: &svconf::source::SourceMap,
+    d: &svconf::Diagnostic,
+    cwd: Option<&Path>,
+) -> String {
+    match &d.primary {
+        Some(label) => {
+            let (line, col) = sources.file(label.span.file).line_col(label.span.start);
+            format!(
+                "{}:{line}:{col}: {} {}",
+                sources.display_path(label.span.file, cwd),
+                d.code,
+                d.message
+            )
+        }
+        None => format!("{} {}", d.code, d.message),
     }
 }
 
@@ -103,21 +157,7 @@ fn one_line_findings(config: &Path, env_args: &EnvArgs) -> String {
         .sorted()
         .into_iter()
         .filter(|d| d.severity == svconf::diag::Severity::Error)
-        .map(|d| match &d.primary {
-            Some(label) => {
-                let file = compiled.sources.file(label.span.file);
-                let (line, col) = file.line_col(label.span.start);
-                format!(
-                    "{}:{line}:{col}: {} {}",
-                    compiled
-                        .sources
-                        .display_path(label.span.file, cwd.as_deref()),
-                    d.code,
-                    d.message
-                )
-            }
-            None => format!("{} {}", d.code, d.message),
-        })
+        .map(|d| one_line(&compiled.sources, d, cwd.as_deref()))
         .collect();
     format!("{}; `svconf check` shows them", findings.join("; "))
 }

@@ -130,7 +130,10 @@ impl ActivityLog {
             let _ = std::io::stderr().write_all(line.as_bytes());
         }
         if self.to_syslog {
-            super::syslog::send(message);
+            // supervisord's syslog handler sends the formatted line, one per message line
+            for part in line.trim_end_matches('\n').split('\n') {
+                super::syslog::send(part);
+            }
         }
         if let Some(file) = self.file.as_mut() {
             if let Err(e) = file.write(line.as_bytes()) {

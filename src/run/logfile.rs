@@ -2,7 +2,7 @@
 //! request, and the `AUTO` files it names with `mkstemp` (`spec/runtime.md` §e).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -66,7 +66,13 @@ impl RotatingFile {
         // a special file such as a terminal or pipe may refuse part of a chunk; write_all
         // retries, which is what supervisord's stream write does
         file.write_all(data)?;
-        self.size += data.len() as u64;
+        // the file's real size, as supervisord's `tell()`: another writer or an external
+        // `copytruncate` may have changed it
+        self.size = if self.regular {
+            file.stream_position()?
+        } else {
+            0
+        };
         if self.regular && self.maxbytes > 0 && self.size >= self.maxbytes {
             self.rotate()?;
         }
@@ -180,17 +186,20 @@ pub(crate) fn clear_auto_dir(dir: &str, identifier: &str) -> Result<Vec<PathBuf>
 /// `re.match(r'.+?---ID-\S+\.log', name)` with the identifier taken literally.
 fn is_auto_name(name: &str, identifier: &str) -> bool {
     let marker = format!("---{identifier}-");
-    let mut from = 1;
+    // `.+?`: the marker starts after at least one character (of any width)
+    let first = name.chars().next().map_or(0, char::len_utf8);
+    let mut from = first;
     while let Some(found) = name.get(from..).and_then(|rest| rest.find(&marker)) {
         let start = from + found + marker.len();
         let rest = &name[start..];
         // `\S+\.log`: at least one non-space character, then `.log`, all without spaces
         let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let word = &rest[..word_end];
-        if word.get(1..).is_some_and(|w| w.contains(".log")) {
+        let after_first = word.chars().next().map_or(0, char::len_utf8);
+        if !word.is_empty() && word[after_first..].contains(".log") {
             return true;
         }
-        from += found + 1;
+        from += found + marker.chars().next().map_or(1, char::len_utf8);
     }
     false
 }
@@ -213,6 +222,7 @@ mod tests {
         assert!(!is_auto_name("x-stdout---supervisor-.log", "supervisor"));
         assert!(!is_auto_name("x-stdout---other-abc.log", "supervisor"));
         assert!(!is_auto_name("app.log", "supervisor"));
+        assert!(is_auto_name("éx-stdout---supervisor-é1.log", "supervisor"));
     }
 
     #[test]

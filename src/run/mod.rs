@@ -18,6 +18,7 @@ mod spawn;
 mod syslog;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -45,6 +46,18 @@ pub struct RunOptions {
     /// Become the child subreaper (`PR_SET_CHILD_SUBREAPER`), so orphans of the children are
     /// reaped here, as they would be if svconf were PID 1.
     pub subreaper: bool,
+    /// What supervisord logs while reading the config (its parse warnings), logged at each
+    /// start before `supervisord started`.
+    pub startup_messages: Vec<(StartupLevel, String)>,
+}
+
+/// The level of a [`RunOptions::startup_messages`] line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartupLevel {
+    /// `WARN`.
+    Warn,
+    /// `INFO`.
+    Info,
 }
 
 /// Produces the plan again on SIGHUP (re-reads the config or the plan file).
@@ -128,6 +141,24 @@ fn prepare_launcher(plan: &Plan, options: &RunOptions) -> Result<(), String> {
             }
         }
     }
+    // a parent may have started us with these blocked; blocked, a child's exit or a TERM
+    // would never wake the loop
+    let mut handled = nix::sys::signal::SigSet::empty();
+    for sig in [
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGQUIT,
+        nix::sys::signal::Signal::SIGHUP,
+        nix::sys::signal::Signal::SIGUSR2,
+        nix::sys::signal::Signal::SIGCHLD,
+    ] {
+        handled.add(sig);
+    }
+    let _ = nix::sys::signal::sigprocmask(
+        nix::sys::signal::SigmaskHow::SIG_UNBLOCK,
+        Some(&handled),
+        None,
+    );
     if options.subreaper {
         nix::sys::prctl::set_child_subreaper(true)
             .map_err(|e| format!("cannot become a subreaper: {e}"))?;
@@ -151,7 +182,9 @@ fn prepare_launcher(plan: &Plan, options: &RunOptions) -> Result<(), String> {
 fn raise_limit(resource: nix::sys::resource::Resource, min: i64) {
     let Ok(min) = u64::try_from(min) else { return };
     if let Ok((soft, hard)) = nix::sys::resource::getrlimit(resource) {
-        if soft < min {
+        // root may raise the hard limit too, as supervisord does; anyone may raise the soft
+        // one up to the hard one
+        if soft < min && nix::sys::resource::setrlimit(resource, min, hard.max(min)).is_err() {
             let _ = nix::sys::resource::setrlimit(resource, min.min(hard), hard);
         }
     }
@@ -233,7 +266,8 @@ struct Proc {
     /// The child's environment as `KEY=VALUE` entries, shared between processes: most of
     /// it is the launcher's own environment, the same for every process.
     environment: Rc<[Rc<str>]>,
-    name_repr: String,
+    /// The name in single quotes, as supervisord 4.3.0 writes it in `spawned: 'x' …`.
+    quoted_name: String,
     stopsignal: i32,
     state: State,
     pid: Option<libc::pid_t>,
@@ -283,6 +317,8 @@ struct Launcher<'a> {
     pending: Vec<(usize, usize)>,
     buf: Vec<u8>,
     pid: libc::pid_t,
+    /// The pidfile this launcher wrote, removed at exit.
+    pidfile_written: Option<PathBuf>,
 }
 
 impl<'a> Launcher<'a> {
@@ -313,6 +349,7 @@ impl<'a> Launcher<'a> {
             pending: Vec::new(),
             buf: vec![0; CHUNK],
             pid: nix::unistd::getpid().as_raw(),
+            pidfile_written: None,
         })
     }
 
@@ -357,11 +394,17 @@ impl<'a> Launcher<'a> {
         self.stop_groups = None;
         self.last_report = None;
         self.pending.clear();
-        self.write_pidfile();
-        self.log.log(
-            Level::Info,
-            &format!("supervisord started with pid {}", self.pid),
-        );
+        for (level, message) in &self.options.startup_messages {
+            let level = match level {
+                StartupLevel::Warn => Level::Warn,
+                StartupLevel::Info => Level::Info,
+            };
+            self.log.log(level, message);
+        }
+        if self.write_pidfile() {
+            let message = format!("supervisord started with pid {}", self.pid);
+            self.log.log(Level::Info, &message);
+        }
 
         let index: HashMap<&str, usize> = self
             .specs
@@ -444,7 +487,7 @@ impl<'a> Launcher<'a> {
                     .max()
                     .unwrap_or(0)
             })
-            .sum();
+            .fold(0i64, i64::saturating_add);
         if worst > 10 {
             self.log.log(
                 Level::Warn,
@@ -495,20 +538,24 @@ impl<'a> Launcher<'a> {
         }
     }
 
-    fn write_pidfile(&mut self) {
+    /// Writes the pidfile; true when it was written (supervisord logs `started` only then).
+    fn write_pidfile(&mut self) -> bool {
         let path = &self.plan.launcher.pidfile;
         if path.is_empty() {
-            return;
+            return true;
         }
         if std::fs::write(path, format!("{}\n", self.pid)).is_err() {
             let message = format!("could not write pidfile {path}");
             self.log.log(Level::Critical, &message);
+            return false;
         }
+        self.pidfile_written = Some(PathBuf::from(path));
+        true
     }
 
+    /// Removes the pidfile this launcher wrote (not one it failed to write).
     fn remove_pidfile(&self) {
-        let path = &self.plan.launcher.pidfile;
-        if !path.is_empty() {
+        if let Some(path) = &self.pidfile_written {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -632,6 +679,19 @@ impl<'a> Launcher<'a> {
         } else {
             chunk
         };
+        if self.log.enabled(Level::Debug) {
+            // supervisord copies child output into its own log at loglevel=debug
+            let text = std::str::from_utf8(chunk).map_or_else(
+                |_| format!("Undecodable: {}", python_bytes_repr(chunk)),
+                str::to_string,
+            );
+            let message = format!(
+                "{} {} output:\n{text}",
+                repr(&self.procs[i].spec.name),
+                CHANNELS[ch]
+            );
+            self.log.log(Level::Debug, &message);
+        }
         let p = &mut self.procs[i];
         let name = p.spec.name.clone();
         let Some(out) = p.outputs[ch].as_mut() else {
@@ -807,7 +867,7 @@ impl<'a> Launcher<'a> {
         let p = &mut self.procs[i];
         p.state = State::Backoff;
         p.backoff += 1;
-        p.delay = Some(now + secs(p.backoff));
+        p.delay = after(now, p.backoff);
     }
 
     fn enter_running(&mut self, i: usize) {
@@ -866,7 +926,7 @@ impl<'a> Launcher<'a> {
                 State::Stopping if p.delay.is_some_and(|d| now >= d) => {
                     let message = format!(
                         "killing {} ({}) with SIGKILL",
-                        p.name_repr,
+                        p.quoted_name,
                         p.pid.unwrap_or_default()
                     );
                     self.log.log(Level::Warn, &message);
@@ -889,12 +949,12 @@ impl<'a> Launcher<'a> {
             Ok(prepared) => prepared,
             Err(message) => return self.spawn_error(i, &message, now),
         };
-        let name_repr = p.name_repr.clone();
+        let quoted = p.quoted_name.clone();
         let dispatcher_error = |e: Errno| {
             if e == Errno::EMFILE {
-                format!("too many open files to spawn {name_repr}")
+                format!("too many open files to spawn {quoted}")
             } else {
-                format!("unknown error making dispatchers for {name_repr}: {e:?}")
+                format!("unknown error making dispatchers for {quoted}: {e:?}")
             }
         };
         // the child's stdin stays blocking: a reader must wait, not see EAGAIN
@@ -936,9 +996,9 @@ impl<'a> Launcher<'a> {
             Ok(pid) => pid,
             Err(e) => {
                 let message = if e == Errno::EAGAIN {
-                    format!("Too many processes in process table to spawn {name_repr}")
+                    format!("Too many processes in process table to spawn {quoted}")
                 } else {
-                    format!("unknown error during fork for {name_repr}: {e:?}")
+                    format!("unknown error during fork for {quoted}: {e:?}")
                 };
                 return self.spawn_error(i, &message, now);
             }
@@ -967,7 +1027,7 @@ impl<'a> Launcher<'a> {
         p.stdin = Some(stdin_write);
         p.outputs = outputs;
         p.delay = None;
-        let message = format!("spawned: {} with pid {pid}", p.name_repr);
+        let message = format!("spawned: {} with pid {pid}", p.quoted_name);
         let startsecs = p.spec.startsecs;
         self.log.log(Level::Info, &message);
         if startsecs == 0 {
@@ -1000,8 +1060,15 @@ impl<'a> Launcher<'a> {
             if as_group { "process group " } else { "" },
             signame(sig)
         );
+        // SIGKILL is repeated every stopwaitsecs for a process that survives it (D state);
+        // supervisord's 1 s loop makes that at most once a second even with stopwaitsecs=0
+        let wait = if p.state == State::Stopping {
+            p.spec.stopwaitsecs.max(1)
+        } else {
+            p.spec.stopwaitsecs
+        };
         p.killing = true;
-        p.delay = Some(now + secs(p.spec.stopwaitsecs));
+        p.delay = after(now, wait);
         p.state = State::Stopping;
         let target = if as_group { -pid } else { pid };
         self.log.log(Level::Debug, &message);
@@ -1092,7 +1159,7 @@ impl<'a> Launcher<'a> {
         };
         for p in &self.procs {
             match p.state {
-                State::Starting => consider(p.laststart.map(|t| t + secs(p.spec.startsecs))),
+                State::Starting => consider(p.laststart.and_then(|t| after(t, p.spec.startsecs))),
                 State::Backoff if running && p.backoff <= p.spec.startretries => consider(p.delay),
                 State::Exited if running => consider(p.restart_at),
                 State::Stopping => consider(p.delay),
@@ -1138,12 +1205,12 @@ impl<'a> Launcher<'a> {
                 let target = if p.spec.stopasgroup { -pid } else { pid };
                 // SAFETY: kill only sends a signal.
                 unsafe { libc::kill(target, p.stopsignal) };
-                budget += secs(p.spec.stopwaitsecs);
+                budget = budget.saturating_add(secs(p.spec.stopwaitsecs));
                 pids.push((pid, p.spec.killasgroup));
             }
         }
-        let deadline = Instant::now() + budget;
-        while Instant::now() < deadline && !pids.is_empty() {
+        let deadline = Instant::now().checked_add(budget);
+        while deadline.is_none_or(|d| Instant::now() < d) && !pids.is_empty() {
             pids.retain(|(pid, _)| {
                 // SAFETY: waitpid writes only to `status`.
                 let mut status = 0;
@@ -1166,7 +1233,7 @@ impl Proc {
     fn new(spec: Rc<Process>, environment: Rc<[Rc<str>]>) -> Proc {
         let stopsignal = signal_number(&spec.stopsignal).unwrap_or(libc::SIGTERM);
         Proc {
-            name_repr: repr(&spec.name),
+            quoted_name: format!("'{}'", spec.name),
             spec,
             environment,
             stopsignal,
@@ -1328,6 +1395,12 @@ fn secs(n: i64) -> Duration {
     Duration::from_secs(u64::try_from(n).unwrap_or(0))
 }
 
+/// `at + n` seconds; None ("never") when that is beyond what the clock can represent
+/// (supervisord accepts any integer, e.g. `stopwaitsecs=9223372036854775807`).
+fn after(at: Instant, n: i64) -> Option<Instant> {
+    at.checked_add(secs(n))
+}
+
 /// supervisord's `decode_wait_status`: the exit code (-1 for a signal) and its description.
 fn decode_wait_status(status: i32) -> (i32, String) {
     if libc::WIFEXITED(status) {
@@ -1344,20 +1417,50 @@ fn decode_wait_status(status: i32) -> (i32, String) {
     }
 }
 
-/// `SIGTERM`, or `signal N` for a number without a name.
+/// supervisord's `signame`: the last `SIG*` name Python's `signal` module lists for the
+/// number (`SIGPOLL` for 29), or `signal N`.
 fn signame(sig: i32) -> String {
-    nix::sys::signal::Signal::try_from(sig)
-        .map_or_else(|_| format!("signal {sig}"), |s| s.as_str().to_string())
+    match sig {
+        29 => "SIGPOLL".to_string(),
+        _ => crate::lower::convert::signal_name(sig)
+            .map_or_else(|| format!("signal {sig}"), |name| format!("SIG{name}")),
+    }
 }
 
+/// The number of a plan's signal, with the compiler's table (`RTMIN`, `IOT`, `CLD` …).
 fn signal_number(signal: &Signal) -> Option<i32> {
     match signal {
         Signal::Number(n) => i32::try_from(*n).ok(),
-        Signal::Name(name) => format!("SIG{name}")
-            .parse::<nix::sys::signal::Signal>()
-            .ok()
-            .map(|s| s as i32),
+        Signal::Name(name) => crate::lower::convert::signal_number(name).ok(),
     }
+}
+
+/// Python's `repr` of a `bytes` value: `b'...'` with `\\xNN` escapes.
+fn python_bytes_repr(data: &[u8]) -> String {
+    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = format!("b{quote}");
+    for &b in data {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            _ if b == quote as u8 => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out.push(quote);
+    out
 }
 
 /// supervisord's `stripEscapes` (`strip_ansi=true`): drops `ESC [` … up to a terminator.

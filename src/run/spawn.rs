@@ -225,7 +225,9 @@ pub(crate) fn spawn(
     // The child borrows the launcher's memory until it execs (CLONE_VM | CLONE_VFORK, what
     // posix_spawn does): no page tables to copy and no copy-on-write faults afterwards, which
     // is most of the cost of a fork from a launcher with hundreds of children. The launcher
-    // waits, suspended, until the child has exec'd or exited.
+    // waits, suspended, until the child has exec'd or exited. A `directory=` is the exception:
+    // a chdir into a hung network mount would hold the launcher with it, so such a child is
+    // forked (as supervisord forks every child) and only the child waits.
     let mut stack = vec![0u8; CHILD_STACK];
     let top = stack.as_mut_ptr().wrapping_add(CHILD_STACK);
     let top = top.wrapping_sub(top as usize % 16);
@@ -238,12 +240,19 @@ pub(crate) fn spawn(
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&raw mut all);
         libc::pthread_sigmask(libc::SIG_SETMASK, &raw const all, &raw mut old);
-        let pid = libc::clone(
-            child_main,
-            top.cast(),
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
-            (&raw const args).cast_mut().cast(),
-        );
+        let pid = if prepared.directory.is_some() {
+            match libc::fork() {
+                0 => exec_child(prepared, args.fd0, args.fd1, args.fd2, parent),
+                pid => pid,
+            }
+        } else {
+            libc::clone(
+                child_main,
+                top.cast(),
+                libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+                (&raw const args).cast_mut().cast(),
+            )
+        };
         let errno = Errno::last();
         libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
         drop(stack);
@@ -279,7 +288,7 @@ extern "C" fn child_main(arg: *mut libc::c_void) -> libc::c_int {
 ///
 /// # Safety
 ///
-/// Only to be called in a child cloned by [`spawn`], with every signal blocked.
+/// Only to be called in a child cloned or forked by [`spawn`], with every signal blocked.
 unsafe fn exec_child(
     p: &Prepared,
     stdin: libc::c_int,
@@ -307,15 +316,18 @@ unsafe fn exec_child(
                     Some("Could not set groups of effective user")
                 } else if libc::syscall(libc::SYS_setgid, *gid) != 0 {
                     Some("Could not set group id of effective user")
-                } else if libc::syscall(libc::SYS_setuid, *uid) != 0 {
-                    Some("Could not set user id of effective user")
                 } else {
                     None
                 };
                 if let Some(why) = why {
                     let mut msg = StackText::new();
-                    let _ = write!(msg, "supervisor: couldn't setuid to {}: {why}", p.uid_text);
+                    let _ = writeln!(msg, "supervisor: couldn't setuid to {}: {why}", p.uid_text);
                     write_all(msg.bytes());
+                    not_spawned();
+                }
+                // supervisord's `os.setuid` is not guarded: its failure only reaches the
+                // final `child process was not spawned`
+                if libc::syscall(libc::SYS_setuid, *uid) != 0 {
                     not_spawned();
                 }
             }

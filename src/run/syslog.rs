@@ -17,7 +17,8 @@ pub(crate) fn send(message: &str) {
 /// Sends each line of a child's output chunk as `NAME LINE`.
 pub(crate) fn send_lines(name: &str, chunk: &[u8]) {
     let text = String::from_utf8_lossy(chunk);
-    for line in text.lines() {
+    // supervisord: `message.rstrip('\n').split('\n')`
+    for line in text.trim_end_matches('\n').split('\n') {
         send(&format!("{name} {line}"));
     }
 }

@@ -1263,37 +1263,48 @@ fn release_free_memory() {
     drop_compiler_code_pages();
 }
 
-/// The launcher's binary also holds the compiler, whose code pages stay mapped after
-/// compiling. Dropping the mappings of the executable's code (never written: dropping them
-/// only means they are read again from the page cache when used) keeps the resident size of
-/// a long-running launcher to the code it runs.
+/// The launcher's binary also holds the compiler, whose code and tables stay mapped after
+/// compiling. The read-only mappings of the executable that hold no private (modified)
+/// page are dropped: they were never written, so dropping them only means a page is read
+/// again from the page cache when it is used, and a long-running launcher keeps resident
+/// only what it runs. (Mappings with private pages, such as relocated data, are left alone.)
 fn drop_compiler_code_pages() {
     let Ok(exe) = std::fs::read_link("/proc/self/exe") else {
         return;
     };
-    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+    let Some(exe) = exe.to_str() else { return };
+    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
         return;
     };
-    for line in maps.lines() {
+    let mut clean_readonly = Vec::new();
+    let mut current: Option<(usize, usize)> = None;
+    for line in smaps.lines() {
         let mut fields = line.split_whitespace();
-        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else {
-            continue;
-        };
-        let path = fields.nth(3);
-        if perms != "r-xp" || path != exe.to_str() {
-            continue;
+        let Some(first) = fields.next() else { continue };
+        if let Some((start, end)) = first.split_once('-') {
+            // a mapping header: `start-end perms offset dev inode path`
+            let perms = fields.next().unwrap_or_default();
+            let path = fields.nth(3);
+            current = None;
+            if (perms == "r-xp" || perms == "r--p") && path == Some(exe) {
+                if let (Ok(start), Ok(end)) = (
+                    usize::from_str_radix(start, 16),
+                    usize::from_str_radix(end, 16),
+                ) {
+                    current = Some((start, end));
+                }
+            }
+        } else if first == "Anonymous:" {
+            if let Some(range) = current.take() {
+                if fields.next() == Some("0") {
+                    clean_readonly.push(range);
+                }
+            }
         }
-        let Some((start, end)) = range.split_once('-') else {
-            continue;
-        };
-        let (Ok(start), Ok(end)) = (
-            usize::from_str_radix(start, 16),
-            usize::from_str_radix(end, 16),
-        ) else {
-            continue;
-        };
-        // SAFETY: a private, read-only, executable file mapping is never written, so
-        // MADV_DONTNEED only unmaps pages that fault back in unchanged from the file.
+    }
+    for (start, end) in clean_readonly {
+        // SAFETY: a private, read-only file mapping without any private page is exactly
+        // the file's contents; MADV_DONTNEED only unmaps pages that fault back in unchanged.
         unsafe {
             libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
         }

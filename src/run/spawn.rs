@@ -228,7 +228,8 @@ pub(crate) fn spawn(
     // waits, suspended, until the child has exec'd or exited. A `directory=` is the exception:
     // a chdir into a hung network mount would hold the launcher with it, so such a child is
     // forked (as supervisord forks every child) and only the child waits.
-    let mut stack = vec![0u8; CHILD_STACK];
+    // uninitialised: zeroing it would make all of it resident for nothing
+    let mut stack: Vec<u8> = Vec::with_capacity(CHILD_STACK);
     let top = stack.as_mut_ptr().wrapping_add(CHILD_STACK);
     let top = top.wrapping_sub(top as usize % 16);
     // SAFETY: every signal is blocked around the clone, so no handler of the launcher runs on

@@ -41,7 +41,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         svconf::run::run(plan, Some(Box::new(move || read_plan(&path))), &options)
     } else {
         let (config, _) = super::find_config(args.config.as_deref())?;
-        let plan = match compile(&config, &args.env)? {
+        let plan = match compile_in_child(&config, &args.env)? {
             Ok((plan, messages)) => {
                 options.startup_messages = messages;
                 plan
@@ -67,6 +67,65 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         svconf::run::run(plan, Some(Box::new(reload)), &options)
     };
     Ok(ExitCode::from(code))
+}
+
+/// What the compiling child sends back.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum ChildOutcome {
+    /// The plan and supervisord's parse warnings.
+    Plan(Box<Plan>, StartupMessages),
+    /// supervisord would refuse the config: the rendered findings.
+    Refused(String),
+    /// svconf could not compile (unreadable file, bad arguments): the parent redoes it to
+    /// report the error itself.
+    Failed,
+}
+
+/// [`compile`] in a short-lived child process, so the long-running launcher never holds the
+/// compiler's memory or code pages: it receives the plan as JSON through a pipe. Falls back to
+/// compiling here if the child cannot be made or says nothing.
+fn compile_in_child(
+    config: &Path,
+    env_args: &EnvArgs,
+) -> Result<Result<(Plan, StartupMessages), String>, Error> {
+    use std::io::Write;
+    let Ok((read, write)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else {
+        return compile(config, env_args);
+    };
+    // SAFETY: svconf is single-threaded here (nothing has started a thread yet); the child
+    // compiles, writes its answer and leaves with _exit, never returning into the caller.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Child) => {
+            drop(read);
+            let outcome = match compile(config, env_args) {
+                Ok(Ok((plan, messages))) => ChildOutcome::Plan(Box::new(plan), messages),
+                Ok(Err(findings)) => ChildOutcome::Refused(findings),
+                Err(_) => ChildOutcome::Failed,
+            };
+            let mut out = std::fs::File::from(write);
+            let code = match serde_json::to_vec(&outcome) {
+                Ok(bytes) if out.write_all(&bytes).is_ok() => 0,
+                _ => 1,
+            };
+            // SAFETY: _exit ends the child without running the parent's destructors twice.
+            unsafe { nix::libc::_exit(code) }
+        }
+        Ok(nix::unistd::ForkResult::Parent { child }) => {
+            drop(write);
+            // read as it comes: the whole text of a big plan is never held at once
+            let mut reader = std::io::BufReader::new(std::fs::File::from(read));
+            let outcome = serde_json::from_reader::<_, ChildOutcome>(&mut reader);
+            // drain what a broken answer left, so the child never blocks on a full pipe
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+            let _ = nix::sys::wait::waitpid(child, None);
+            match outcome {
+                Ok(ChildOutcome::Plan(plan, messages)) => Ok(Ok((*plan, messages))),
+                Ok(ChildOutcome::Refused(findings)) => Ok(Err(findings)),
+                Ok(ChildOutcome::Failed) | Err(_) => compile(config, env_args),
+            }
+        }
+        Err(_) => compile(config, env_args),
+    }
 }
 
 /// Lines for the launcher's log before `supervisord started`.

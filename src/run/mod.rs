@@ -52,7 +52,7 @@ pub struct RunOptions {
 }
 
 /// The level of a [`RunOptions::startup_messages`] line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StartupLevel {
     /// `WARN`.
     Warn,
@@ -85,6 +85,8 @@ const SIGNAL_TOKEN: Token = Token(0);
 /// Runs the plan until a TERM/INT/QUIT shutdown (0), `--exit-when-idle` (0 or 1) or an
 /// internal error (70). Returns the exit code.
 pub fn run(plan: Plan, reload: Option<Reload<'_>>, options: &RunOptions) -> u8 {
+    // what reading the plan needed is not needed again
+    release_free_memory();
     let mut log = ActivityLog::stderr();
     if let Err(message) = prepare_launcher(&plan, options) {
         log.log(Level::Critical, &message);

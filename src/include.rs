@@ -10,6 +10,7 @@
 //! state it returns is the one supervisord's parser ends up with, while every value
 //! keeps the span of the text it came from.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -193,8 +194,9 @@ pub struct Section {
     pub headers: Vec<Span>,
     /// The file that introduced the section (supervisord names it in errors).
     pub file: FileId,
-    /// Options, in first-definition order.
-    pub values: Map<String, Value>,
+    /// Options, in first-definition order, by key (`'static` text for the keys supervisord
+    /// reads: no copy per option).
+    pub values: Map<Cow<'static, str>, Value>,
 }
 
 impl Section {
@@ -216,7 +218,7 @@ pub struct Tree {
     /// Sections in order of first appearance, `[DEFAULT]` excluded.
     pub sections: Map<String, Section>,
     /// `[DEFAULT]` options, inherited by every section.
-    pub defaults: Map<String, Value>,
+    pub defaults: Map<Cow<'static, str>, Value>,
     /// (section, key) of values that hold a literal `%(here)s` not yet rewritten.
     pending_here: Vec<(String, String)>,
     /// Included files, as supervisord lists them (joined pattern matches, read order).
@@ -257,17 +259,22 @@ impl Tree {
     pub fn options(&self, section: &str) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
         if let Some(s) = self.sections.get(section) {
-            keys.extend(s.values.keys().map(String::as_str));
+            keys.extend(s.values.keys().map(AsRef::as_ref));
         }
         for k in self.defaults.keys() {
-            if !keys.contains(&k.as_str()) {
+            if !keys.contains(&k.as_ref()) {
                 keys.push(k);
             }
         }
         keys
     }
 
-    fn merge(&mut self, blocks: Vec<syntax::Block>, file: FileId, source: &Arc<str>) {
+    fn merge(
+        &mut self,
+        blocks: Vec<syntax::Block<syntax::RawEntry<'_>>>,
+        file: FileId,
+        source: &Arc<str>,
+    ) {
         for block in blocks {
             let is_default = block.name == "DEFAULT";
             let target = if is_default {
@@ -287,7 +294,7 @@ impl Tree {
                 &mut sec.values
             };
             for entry in block.entries {
-                let syntax::Entry {
+                let syntax::RawEntry {
                     key,
                     key_span,
                     value,
@@ -295,15 +302,18 @@ impl Tree {
                     pieces,
                 } = entry;
                 if !is_default && value.contains("%(here)s") {
-                    self.pending_here.push((block.name.clone(), key.clone()));
+                    self.pending_here
+                        .push((block.name.clone(), key.to_string()));
                 }
                 // the text as the file has it is shared with the file; other text is its own
+                // (a borrowed value is the file's text at its span: the reader says so)
                 let (vs, ve) = (value_span.start as usize, value_span.end as usize);
-                let text = if value_span.file == file && source.get(vs..ve) == Some(value.as_str())
-                {
-                    Text::slice(source, vs, ve)
-                } else {
-                    Text::from(value)
+                let text = match value {
+                    Cow::Borrowed(_) if value_span.file == file => Text::slice(source, vs, ve),
+                    Cow::Owned(v) if value_span.file == file && source.get(vs..ve) == Some(&v) => {
+                        Text::slice(source, vs, ve)
+                    }
+                    other => Text::from(other.into_owned()),
                 };
                 let rare = (!pieces.is_empty()).then(|| {
                     Box::new(Rare {
@@ -319,7 +329,7 @@ impl Tree {
                     from_default: is_default,
                     rewritten: false,
                 };
-                match target.get_mut(key.as_str()) {
+                match target.get_mut(key.as_ref()) {
                     Some(old) => {
                         let mut earlier = old.rare.take().map(|r| r.earlier).unwrap_or_default();
                         earlier.push(old.key_span);
@@ -339,7 +349,7 @@ impl Tree {
     fn expand_here(&mut self, here: &str) {
         const HERE: &str = "%(here)s";
         // `items(section)` includes [DEFAULT]: such a value is copied into every section
-        let defaults: Vec<(String, Value)> = self
+        let defaults: Vec<(Cow<'static, str>, Value)> = self
             .defaults
             .iter()
             .filter(|(_, d)| d.text.contains(HERE))
@@ -350,7 +360,7 @@ impl Tree {
                 for (k, d) in &defaults {
                     if !sec.values.contains_key(k) {
                         sec.values.insert(k.clone(), d.clone());
-                        self.pending_here.push((name.clone(), k.clone()));
+                        self.pending_here.push((name.clone(), k.to_string()));
                     }
                 }
             }
@@ -360,7 +370,7 @@ impl Tree {
             if let Some(v) = self
                 .sections
                 .get_mut(&section)
-                .and_then(|s| s.values.get_mut(&key))
+                .and_then(|s| s.values.get_mut(key.as_str()))
             {
                 if v.text.contains(HERE) {
                     v.text = Text::from(v.text.replace(HERE, here));
@@ -372,11 +382,16 @@ impl Tree {
 }
 
 /// Reads one file's text with the reader its extension calls for (`.toml`, else INI).
-fn parse_file(path: &Path, id: FileId, text: &str, diags: &mut Diagnostics) -> syntax::Parsed {
+fn parse_file<'t>(
+    path: &Path,
+    id: FileId,
+    text: &'t str,
+    diags: &mut Diagnostics,
+) -> syntax::Parsed<syntax::RawEntry<'t>> {
     if path.extension().is_some_and(|e| e == "toml") {
-        syntax::toml::parse(id, text, diags)
+        syntax::toml::parse(id, text, diags).into_raw()
     } else {
-        syntax::parse(id, text, diags)
+        syntax::parse_raw(id, text, false, diags)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod convert;
 pub mod declare;
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indexmap::IndexMap;
 
@@ -132,10 +133,22 @@ pub fn lower(
     options: &crate::Options,
     diags: &mut Diagnostics,
 ) -> ir::Resolved {
+    lower_on(tree, env, options, diags, MAX_THREADS)
+}
+
+/// [`lower`] with processes built on at most `threads` threads.
+fn lower_on(
+    tree: &Tree,
+    env: &Env,
+    options: &crate::Options,
+    diags: &mut Diagnostics,
+    threads: usize,
+) -> ir::Resolved {
     let mut l = Lowerer {
         tree,
         env,
         fragment: options.fragment,
+        threads,
         diags,
         warnings: tree.warnings.clone(),
         environ: VarMap::new(),
@@ -151,6 +164,8 @@ struct Lowerer<'a> {
     tree: &'a Tree,
     env: &'a Env,
     fragment: bool,
+    /// At most this many threads build processes.
+    threads: usize,
     diags: &'a mut Diagnostics,
     warnings: Vec<String>,
     /// `environ_expansions`: ENV_* of the process, later extended by `[supervisord] environment`.
@@ -626,10 +641,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn groups(&mut self) -> Vec<ir::Group> {
-        let all: Vec<String> = self.tree.sections.keys().cloned().collect();
-        let mut groups: Vec<ir::Group> = Vec::new();
+        let tree: &'a Tree = self.tree;
+        let all: Vec<&'a str> = tree.sections.keys().map(String::as_str).collect();
+        let mut groups: Vec<ir::Group> = Vec::with_capacity(all.len());
         let mut exclude: std::collections::HashSet<String> = std::collections::HashSet::new();
         let h = self.here_vars();
+        // the processes of `[group:]` members and `[program:]` sections are built after
+        // the walk, one task per group, in parallel (see `run_jobs`)
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut tasks: Vec<Task> = Vec::new();
 
         for section in all.iter().filter(|s| s.starts_with("group:")) {
             let suffix = section.split_once(':').map_or("", |x| x.1);
@@ -642,7 +662,7 @@ impl<'a> Lowerer<'a> {
             let priority = self
                 .typed(section, "priority", &h, "999", Kind::Int, convert::integer)
                 .unwrap_or(999);
-            let mut processes = Vec::new();
+            let first_job = jobs.len();
             if let Some((programs, v)) = programs {
                 let item_spans = list_item_spans(v);
                 let mut used = vec![false; item_spans.len()];
@@ -692,21 +712,25 @@ impl<'a> Lowerer<'a> {
                     }
                     let member = if has_p { ps } else { fs };
                     exclude.insert(member.clone());
-                    if let Some(n) = &name {
-                        processes.extend(self.processes(&member, n));
+                    // the section's own name, borrowed from the tree for the job
+                    let member = tree_key(self.tree, &member);
+                    if name.is_some() {
+                        self.defer_processes(&mut jobs, member);
                     }
                 }
             }
-            // the members' processes were appended one program at a time: give back the slack
-            processes.shrink_to_fit();
             if let Some(name) = name {
+                tasks.push(Task {
+                    group: groups.len(),
+                    jobs: first_job..jobs.len(),
+                });
                 groups.push(ir::Group {
                     name,
                     kind: "group".into(),
-                    section: section.clone(),
+                    section: section.to_string(),
                     priority,
                     shadowed: false,
-                    processes,
+                    processes: Vec::new(),
                     buffer_size: None,
                     events: None,
                     result_handler: None,
@@ -717,7 +741,7 @@ impl<'a> Lowerer<'a> {
 
         for section in all
             .iter()
-            .filter(|s| s.starts_with("program:") && !exclude.contains(*s))
+            .filter(|s| s.starts_with("program:") && !exclude.contains(**s))
         {
             let suffix = section.split_once(':').map_or("", |x| x.1);
             let span = self.suffix_span(section);
@@ -727,19 +751,30 @@ impl<'a> Lowerer<'a> {
             let priority = self
                 .typed(section, "priority", &h, "999", Kind::Int, convert::integer)
                 .unwrap_or(999);
-            let processes = self.processes(section, &name);
+            self.defer_processes(&mut jobs, section);
+            tasks.push(Task {
+                group: groups.len(),
+                jobs: jobs.len() - 1..jobs.len(),
+            });
             groups.push(ir::Group {
                 name,
                 kind: "program".into(),
-                section: section.clone(),
+                section: section.to_string(),
                 priority,
                 shadowed: false,
-                processes,
+                processes: Vec::new(),
                 buffer_size: None,
                 events: None,
                 result_handler: None,
                 socket: None,
             });
+        }
+
+        let built = self.run_jobs(&jobs, &tasks, &groups);
+        for (task, processes) in tasks.iter().zip(built) {
+            if let Some(g) = groups.get_mut(task.group) {
+                g.processes = processes;
+            }
         }
 
         for section in all.iter().filter(|s| s.starts_with("eventlistener:")) {
@@ -748,7 +783,7 @@ impl<'a> Lowerer<'a> {
 
         for section in all
             .iter()
-            .filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(*s))
+            .filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(**s))
         {
             groups.extend(self.fcgi(section, &h));
         }
@@ -788,6 +823,150 @@ impl<'a> Lowerer<'a> {
             self.error(d);
         }
         groups
+    }
+
+    /// Notes that `section`'s processes are to be built where the findings and warnings
+    /// stand now.
+    fn defer_processes(&mut self, jobs: &mut Vec<Job<'a>>, section: &'a str) {
+        jobs.push(Job {
+            section,
+            diags_at: self.diags.len(),
+            warnings_at: self.warnings.len(),
+        });
+    }
+
+    /// Builds the processes of every task (a group: its members' in order, in one list),
+    /// on up to two threads when there are many, and puts each job's findings and warnings
+    /// where it was deferred: the result is the same as building them one after the other
+    /// in the walk.
+    fn run_jobs(
+        &mut self,
+        jobs: &[Job<'a>],
+        tasks: &[Task],
+        groups: &[ir::Group],
+    ) -> Vec<Vec<ir::Process>> {
+        let threads = if jobs.len() >= PARALLEL_JOBS {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(self.threads))
+        } else {
+            1
+        };
+        let next = AtomicUsize::new(0);
+        let template = self.diags.empty_like();
+        // each worker takes the next task until none is left: groups differ in size
+        let work = |w: &mut Lowerer<'_>| {
+            let mut done = Vec::new();
+            loop {
+                let t = next.fetch_add(1, Ordering::Relaxed);
+                let Some(task) = tasks.get(t) else {
+                    break;
+                };
+                let group = groups.get(task.group).map_or("", |g| g.name.as_str());
+                let mut processes = Vec::new();
+                let mut found = Vec::new();
+                for j in task.jobs.clone() {
+                    let Some(job) = jobs.get(j) else {
+                        continue;
+                    };
+                    let mine = w.processes(job.section, group);
+                    if processes.is_empty() {
+                        processes = mine;
+                    } else {
+                        processes.extend(mine);
+                    }
+                    let diags = if w.diags.is_empty() {
+                        Vec::new()
+                    } else {
+                        std::mem::replace(&mut *w.diags, template.empty_like()).into_vec()
+                    };
+                    found.push((diags, std::mem::take(&mut w.warnings)));
+                }
+                if task.jobs.len() > 1 {
+                    // the members' processes were appended one program at a time
+                    processes.shrink_to_fit();
+                }
+                done.push((t, processes, found));
+            }
+            done
+        };
+        let tree = self.tree;
+        let env = self.env;
+        let fragment = self.fragment;
+        let most = self.threads;
+        let mut outputs: Vec<_> = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads)
+                .map(|_| {
+                    let environ = self.environ.clone();
+                    let sup_env = self.sup_env.clone();
+                    let mut sink = template.empty_like();
+                    let work = &work;
+                    scope.spawn(move || {
+                        let mut w = Lowerer {
+                            tree,
+                            env,
+                            fragment,
+                            threads: most,
+                            diags: &mut sink,
+                            warnings: Vec::new(),
+                            environ,
+                            sup_env,
+                        };
+                        work(&mut w)
+                    })
+                })
+                .collect();
+            let mut sink = template.empty_like();
+            let mut own = Lowerer {
+                tree,
+                env,
+                fragment,
+                threads: most,
+                diags: &mut sink,
+                warnings: Vec::new(),
+                environ: std::mem::take(&mut self.environ),
+                sup_env: self.sup_env.clone(),
+            };
+            let mut all = work(&mut own);
+            self.environ = std::mem::take(&mut own.environ);
+            for h in helpers {
+                match h.join() {
+                    Ok(done) => all.extend(done),
+                    // a panic in a helper is a bug: let it surface as it would have here
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            all
+        });
+        outputs.sort_unstable_by_key(|o| o.0);
+        let mut inserts = Vec::new();
+        let mut warnings = Vec::new();
+        let mut built = Vec::with_capacity(outputs.len());
+        for ((_, processes, found), task) in outputs.into_iter().zip(tasks) {
+            for ((diags, more), job) in found
+                .into_iter()
+                .zip(jobs.get(task.jobs.clone()).unwrap_or(&[]))
+            {
+                if !diags.is_empty() {
+                    inserts.push((job.diags_at, diags));
+                }
+                if !more.is_empty() {
+                    warnings.push((job.warnings_at, more));
+                }
+            }
+            built.push(processes);
+        }
+        self.diags.splice(inserts);
+        if !warnings.is_empty() {
+            let old = std::mem::take(&mut self.warnings);
+            let mut old = old.into_iter().enumerate().peekable();
+            for (at, more) in warnings {
+                while let Some((_, w)) = old.next_if(|(i, _)| *i < at) {
+                    self.warnings.push(w);
+                }
+                self.warnings.extend(more);
+            }
+            self.warnings.extend(old.map(|(_, w)| w));
+        }
+        built
     }
 
     fn eventlistener(&mut self, section: &str, h: &VarMap) -> ir::Group {
@@ -1961,6 +2140,35 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// The tree's own key for the section `name` (empty when there is none: callers know it exists).
+fn tree_key<'a>(tree: &'a Tree, name: &str) -> &'a str {
+    tree.sections
+        .get_key_value(name)
+        .map_or("", |(k, _)| k.as_str())
+}
+
+/// Below this many programs, their processes are built on this thread alone (a thread
+/// costs more than it saves).
+const PARALLEL_JOBS: usize = 16;
+
+/// At most this many threads build processes (this machine class has 2 cores; more
+/// would mostly add memory: each keeps its own copy of the environment).
+const MAX_THREADS: usize = 2;
+
+/// The jobs of one group, run in order by one thread: its processes in one list.
+struct Task {
+    group: usize,
+    jobs: std::ops::Range<usize>,
+}
+
+/// A `[program:]` (or group member) whose processes are built after the walk over the
+/// groups, and where the findings and warnings stood when it was met.
+struct Job<'a> {
+    section: &'a str,
+    diags_at: usize,
+    warnings_at: usize,
+}
+
 /// The values of one log channel's keys in a section, looked up once for all its processes.
 struct LogKeys<'a> {
     file: Option<&'a Value>,
@@ -2122,4 +2330,65 @@ fn gid_for_uid(uid: i64) -> i64 {
                 .flatten()
         })
         .map_or(uid, |u| i64::from(u.gid.as_raw()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// Building processes on two threads gives exactly what one thread gives: the same
+    /// document, and the same findings and warnings in the same order.
+    #[test]
+    fn threads_change_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut main =
+            String::from("[supervisord]\nlogfile=/tmp/x.log\n[include]\nfiles=conf.d/*.conf\n");
+        main.push_str("[group:g1]\nprograms=p0,p1,nope,p2,p3\n[group:g2]\nprograms=p5,p4\n");
+        std::fs::write(dir.path().join("supervisord.conf"), main).expect("write");
+        std::fs::create_dir(dir.path().join("conf.d")).expect("mkdir");
+        for file in 0..3 {
+            let mut text = String::new();
+            for i in (file * 12)..(file * 12 + 12) {
+                // a different mistake every few programs, some repeated word for word
+                let extra = match i % 7 {
+                    0 => "process_name=%(program_name)s_%(nope)s\n".to_string(),
+                    1 => "numprocs=2\nprocess_name=%(program_name)s_%(process_num)d\nstdout_logfile=/tmp/shared.log\n".to_string(),
+                    2 => "stderr_logfile=/tmp/e%(process_num)s.log\nredirect_stderr=true\n".to_string(),
+                    3 => "stdout_logfile=syslog\nstartsecs=x\n".to_string(),
+                    4 => format!("environment=A=\"%(ENV_MISSING_{})s\"\n", i % 2),
+                    5 => "stdout_logfile_maxbytes=0\nnumprocs=3\nprocess_name=%(process_num)s\n".to_string(),
+                    _ => "command=\n".to_string(),
+                };
+                let _ = write!(text, "[program:p{i}]\ncommand=/bin/cat {i}\n{extra}\n");
+            }
+            std::fs::write(dir.path().join(format!("conf.d/{file}.conf")), text).expect("write");
+        }
+        let env = Env {
+            vars: vec![("HOME".into(), "/root".into())],
+            hostname: "h".into(),
+            cwd: dir.path().to_path_buf(),
+            host_checks: false,
+            python: None,
+        };
+        let run = |threads| {
+            let mut sources = crate::source::SourceMap::new();
+            let mut diags = Diagnostics::new();
+            let tree = crate::include::resolve(
+                &dir.path().join("supervisord.conf"),
+                &env,
+                &mut sources,
+                &mut diags,
+            )
+            .expect("readable");
+            let resolved = lower_on(&tree, &env, &crate::Options::default(), &mut diags, threads);
+            (resolved, diags.into_vec())
+        };
+        let (one, one_diags) = run(1);
+        let (two, two_diags) = run(2);
+        assert!(one_diags.len() > 10, "{one_diags:#?}");
+        assert!(one.warnings.len() > 3, "{:#?}", one.warnings);
+        assert_eq!(one_diags, two_diags);
+        assert_eq!(one, two);
+    }
 }

@@ -136,10 +136,10 @@ struct Rare {
 pub struct Value {
     /// The current text (after any `%(here)s` rewriting).
     pub text: Text,
-    /// The key as written.
-    key_span: Span,
     /// From the first to the last character of the value as written.
     text_span: Span,
+    /// The key as written: a range in `text_span`'s file (the same line).
+    key_range: (u32, u32),
     /// Line pieces of a multi-line value and earlier definitions (`None`: neither).
     rare: Option<Box<Rare>>,
     /// True when the value came from `[DEFAULT]`.
@@ -176,12 +176,125 @@ impl Value {
 
     /// The key's span, as written.
     pub fn key_span(&self) -> Span {
-        self.key_span
+        Span {
+            file: self.text_span.file,
+            start: self.key_range.0,
+            end: self.key_range.1,
+        }
     }
 
     /// Earlier definitions this one replaced (same section, any file), in read order.
     pub fn earlier(&self) -> &[Span] {
         self.rare.as_ref().map_or(&[][..], |r| &r.earlier[..])
+    }
+}
+
+/// Up to this many options, a section finds a key by looking at each (a section has about
+/// twenty); beyond, it keeps an index.
+const SCAN_LIMIT: usize = 32;
+
+/// The options of one section, in first-definition order, keyed by `'static` text for the
+/// keys supervisord reads (no copy per option).
+///
+/// A list rather than a hash map: a config of 5000 programs has about 100,000 options in
+/// sections of about twenty, where looking at each key is as fast as hashing and a map's
+/// index and hashes cost 2 MB. A section with more than [`SCAN_LIMIT`] options gets an
+/// index, so no input makes lookups quadratic.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    entries: Vec<(Cow<'static, str>, Value)>,
+    index: Option<Box<rustc_hash::FxHashMap<Cow<'static, str>, usize>>>,
+}
+
+impl Options {
+    /// No options, room for `n`.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            entries: Vec::with_capacity(n),
+            index: None,
+        }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.position(key)
+            .and_then(|i| self.entries.get(i))
+            .map(|(_, v)| v)
+    }
+
+    /// The value of `key`, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        let i = self.position(key)?;
+        self.entries.get_mut(i).map(|(_, v)| v)
+    }
+
+    /// True when `key` is set.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Sets `key`: in place when it is set, else last.
+    pub fn insert(&mut self, key: Cow<'static, str>, value: Value) {
+        if let Some(slot) = self.get_mut(&key) {
+            *slot = value;
+            return;
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
+        } else if self.entries.len() == SCAN_LIMIT {
+            let mut index: rustc_hash::FxHashMap<Cow<'static, str>, usize> = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            index.insert(key.clone(), self.entries.len());
+            self.index = Some(Box::new(index));
+        }
+        self.entries.push((key, value));
+    }
+
+    /// Number of options.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// (key, value) in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Cow<'static, str>, &Value)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &Cow<'static, str>> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// The values in order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+}
+
+impl<'o> IntoIterator for &'o Options {
+    type Item = (&'o Cow<'static, str>, &'o Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'o, (Cow<'static, str>, Value)>,
+        fn(&'o (Cow<'static, str>, Value)) -> (&'o Cow<'static, str>, &'o Value),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
     }
 }
 
@@ -194,9 +307,8 @@ pub struct Section {
     pub headers: Vec<Span>,
     /// The file that introduced the section (supervisord names it in errors).
     pub file: FileId,
-    /// Options, in first-definition order, by key (`'static` text for the keys supervisord
-    /// reads: no copy per option).
-    pub values: Map<Cow<'static, str>, Value>,
+    /// Options, in first-definition order, by key.
+    pub values: Options,
 }
 
 impl Section {
@@ -218,7 +330,7 @@ pub struct Tree {
     /// Sections in order of first appearance, `[DEFAULT]` excluded.
     pub sections: Map<String, Section>,
     /// `[DEFAULT]` options, inherited by every section.
-    pub defaults: Map<Cow<'static, str>, Value>,
+    pub defaults: Options,
     /// (section, key) of values that hold a literal `%(here)s` not yet rewritten.
     pending_here: Vec<(String, String)>,
     /// Included files, as supervisord lists them (joined pattern matches, read order).
@@ -288,7 +400,7 @@ impl Tree {
                         headers: Vec::new(),
                         file,
                         // most sections are one block: room for exactly its options
-                        values: Map::with_capacity_and_hasher(block.entries.len(), FxBuildHasher),
+                        values: Options::with_capacity(block.entries.len()),
                     });
                 sec.headers.push(block.header);
                 &mut sec.values
@@ -323,8 +435,8 @@ impl Tree {
                 });
                 let mut new = Value {
                     text,
-                    key_span,
                     text_span: value_span,
+                    key_range: (key_span.start, key_span.end),
                     rare,
                     from_default: is_default,
                     rewritten: false,
@@ -332,7 +444,7 @@ impl Tree {
                 match target.get_mut(key.as_ref()) {
                     Some(old) => {
                         let mut earlier = old.rare.take().map(|r| r.earlier).unwrap_or_default();
-                        earlier.push(old.key_span);
+                        earlier.push(old.key_span());
                         new.rare.get_or_insert_with(Box::default).earlier = earlier;
                         *old = new;
                     }
@@ -865,5 +977,55 @@ fn pattern_span(files: &Value, expanded: &str, pattern: &str) -> Span {
         files.span_of(base, base + pattern.len())
     } else {
         files.span()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// A section past the scan limit finds its keys through the index, keeps them in
+    /// first-definition order and replaces a repeated key in place.
+    #[test]
+    fn large_sections_keep_order_and_replace_in_place() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut text = String::from("[s]\n");
+        for i in 0..80 {
+            let _ = writeln!(text, "k{i} = {i}");
+        }
+        text.push_str("k3 = again\nK70 = upper\nnew = last\n");
+        let path = dir.path().join("a.conf");
+        std::fs::write(&path, text).expect("write");
+        let env = Env {
+            vars: Vec::new(),
+            hostname: "h".into(),
+            cwd: dir.path().to_path_buf(),
+            host_checks: false,
+            python: None,
+        };
+        let mut sources = SourceMap::new();
+        let mut diags = Diagnostics::new();
+        let tree = resolve(&path, &env, &mut sources, &mut diags).expect("readable");
+        let s = tree.sections.get("s").expect("section");
+        let keys: Vec<&str> = s.values.keys().map(AsRef::as_ref).collect();
+        let mut want: Vec<String> = (0..80).map(|i| format!("k{i}")).collect();
+        want.push("new".into());
+        assert_eq!(keys, want);
+        for i in 0..80 {
+            let v = tree.get("s", &format!("k{i}")).expect("key");
+            let expected = match i {
+                3 => "again".to_string(),
+                70 => "upper".to_string(),
+                _ => i.to_string(),
+            };
+            assert_eq!(v.text, expected.as_str());
+        }
+        assert_eq!(tree.get("s", "k3").map(|v| v.earlier().len()), Some(1));
+        assert!(tree.get("s", "k80").is_none());
+        assert_eq!(
+            tree.get("s", "new").map(|v| v.text.to_string()),
+            Some("last".into())
+        );
     }
 }

@@ -50,14 +50,13 @@
 //!   `socket_mode` (an error with a TCP socket).
 //! - A config that supervisord refuses is not converted ([`IniError::Refused`]).
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::Compiled;
 use crate::diag::Diagnostic;
 use crate::env::Env;
 use crate::expand;
-use crate::include::{Map, Section, VarMap};
+use crate::include::{Section, VarMap};
 use crate::ir::keys::SectionKind;
 use crate::source::FileId;
 use crate::syntax;
@@ -171,7 +170,7 @@ pub fn render(compiled: &Compiled, env: &Env, options: &IniOptions) -> Result<St
                 ));
             }
             for (key, text) in &moved_defaults {
-                if !section.values.contains_key(*key) {
+                if !section.values.contains_key(key) {
                     values.push(((*key).to_string(), ctx.transform(name, kind, key, text)?));
                 }
             }
@@ -387,8 +386,8 @@ impl Ctx<'_> {
 fn supervisorctl_values(
     ctx: &Ctx<'_>,
     own: &Section,
-    main_defaults: &Map<Cow<'static, str>, crate::include::Value>,
-    all_defaults: &Map<Cow<'static, str>, crate::include::Value>,
+    main_defaults: &crate::include::Options,
+    all_defaults: &crate::include::Options,
 ) -> Result<Vec<(String, String)>, IniError> {
     let kind = SectionKind::Supervisorctl;
     let mut values: Vec<(String, String)> = Vec::new();

@@ -643,7 +643,7 @@ impl<'a> Lowerer<'a> {
     fn groups(&mut self) -> Vec<ir::Group> {
         let tree: &'a Tree = self.tree;
         let all: Vec<&'a str> = tree.sections.keys().map(String::as_str).collect();
-        let mut groups: Vec<ir::Group> = Vec::with_capacity(all.len());
+        let mut groups: Vec<ir::Group> = Vec::new();
         let mut exclude: std::collections::HashSet<String> = std::collections::HashSet::new();
         let h = self.here_vars();
         // the processes of `[group:]` members and `[program:]` sections are built after

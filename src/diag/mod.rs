@@ -208,6 +208,11 @@ impl Diagnostics {
         self.items.iter_mut()
     }
 
+    /// False when findings of `code` are dropped as they come (so a rule need not build them).
+    pub fn keeps(&self, code: Code) -> bool {
+        !self.dropped.contains(&code)
+    }
+
     /// An empty sink that drops the same codes as this one: findings made apart (on
     /// another thread) and [`Diagnostics::splice`]d in later.
     pub(crate) fn empty_like(&self) -> Self {

@@ -403,7 +403,7 @@ fn signal_like_exitcodes(
     let first = p.command.split_whitespace().next().unwrap_or("");
     let shell = ["sh", "bash", "dash", "zsh", "ash"]
         .iter()
-        .any(|s| first == *s || first.ends_with(&format!("/{s}")));
+        .any(|s| first == *s || first.rsplit_once('/').is_some_and(|(_, last)| last == *s));
     if shell {
         return;
     }

@@ -67,15 +67,45 @@ pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Dia
         live,
         per_section,
     };
-    duplicate_keys(tree, diags);
-    sections::check(&cx, diags);
-    groups::check(&cx, diags);
-    programs::check(&cx, diags);
-    logs::check(&cx, diags);
-    servers::check(&cx, diags);
-    laravel::check(&cx, diags);
-    host::check(&cx, diags);
+    // the rules only push findings: the later half runs on a helper thread into a sink of
+    // its own, appended after the first half's, which is the order of running them in turn
+    let later = |cx: &Context<'_>, diags: &mut Diagnostics| {
+        logs::check(cx, diags);
+        servers::check(cx, diags);
+        laravel::check(cx, diags);
+        host::check(cx, diags);
+    };
+    let template = diags.empty_like();
+    let parallel = cx.live.len() >= PARALLEL_PROCESSES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let later_found = std::thread::scope(|scope| {
+        let helper = parallel.then(|| {
+            scope.spawn(|| {
+                let mut found = template.empty_like();
+                later(&cx, &mut found);
+                found
+            })
+        });
+        duplicate_keys(tree, diags);
+        sections::check(&cx, diags);
+        groups::check(&cx, diags);
+        programs::check(&cx, diags);
+        match helper.map(std::thread::ScopedJoinHandle::join) {
+            Some(Ok(found)) => found,
+            // a panic in a rule is a bug: let it surface as it would have here
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => {
+                let mut found = template.empty_like();
+                later(&cx, &mut found);
+                found
+            }
+        }
+    });
+    diags.extend(later_found);
 }
+
+/// Below this many processes, the rules run on this thread alone.
+const PARALLEL_PROCESSES: usize = 256;
 
 /// Every process of the groups that are not shadowed, the first of each (section, name).
 ///

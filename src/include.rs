@@ -710,6 +710,13 @@ impl VarMap {
         Self::default()
     }
 
+    /// An empty map with room for `n` variables.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            entries: Map::with_capacity_and_hasher(n, FxBuildHasher),
+        }
+    }
+
     /// Sets a string variable (keeping its position when it exists, as a dict does).
     pub fn set(&mut self, k: &str, v: &str) {
         if let Some(slot) = self.entries.get_mut(k) {

@@ -114,6 +114,9 @@ pub fn byte_size(s: &str) -> Result<i64, String> {
             python::repr(number)
         )
     };
+    if let Some(n) = python::int_fast(number) {
+        return n.checked_mul(multiplier).ok_or_else(overflow);
+    }
     python::int_exact(number)?
         .to_i64()
         .and_then(|x| x.checked_mul(multiplier))
@@ -196,8 +199,14 @@ fn is_signum(n: i64) -> bool {
 /// "value '…' is not a valid signal number" / "value '…' is not a valid
 /// signal name", quoting the value as written.
 pub fn signal_number(s: &str) -> Result<i32, String> {
-    let num = if let Ok(n) = python::int_exact(s) {
-        n.to_i64().filter(|&n| is_signum(n))
+    let as_int: Option<Option<i64>> = match python::int_fast(s) {
+        Some(n) => Some(Some(n)),
+        // `int()` of ASCII text without a digit fails: skip building its message (`TERM`)
+        None if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_digit()) => None,
+        None => python::int_exact(s).ok().map(|n| n.to_i64()),
+    };
+    let num = if let Some(n) = as_int {
+        n.filter(|&n| is_signum(n))
     } else {
         let mut name = python::upper(python::strip(s));
         if !name.starts_with("SIG") {
@@ -275,9 +284,8 @@ pub fn list_of_exitcodes(s: &str) -> Result<Vec<i64>, String> {
     }
     s.split(',')
         .map(|part| {
-            python::int_exact(part)
-                .ok()
-                .and_then(|v| v.to_i64())
+            python::int_fast(part)
+                .or_else(|| python::int_exact(part).ok().and_then(|v| v.to_i64()))
                 .filter(|v| (0..=255).contains(v))
         })
         .collect::<Option<Vec<i64>>>()

@@ -1383,7 +1383,8 @@ impl<'a> Lowerer<'a> {
         let Some(program_name) = self.name_check(section, suffix, span) else {
             return Vec::new();
         };
-        let mut common = VarMap::new();
+        // room for these, `process_num`, `numprocs` and a few `ENV_*` of the environment
+        let mut common = VarMap::with_capacity(12);
         common.set("here", &self.tree.here);
         common.set("program_name", &program_name);
         common.set("host_node_name", &self.env.hostname);
@@ -1548,7 +1549,7 @@ impl<'a> Lowerer<'a> {
 
         let start = numprocs_start.unwrap_or(0);
         let mut out = Vec::new();
-        let mut local = common.clone();
+        let mut local = common;
         // the environment does not change while processes are built: lend it out
         let base = std::mem::take(&mut self.environ);
         // every key read per process is looked up once; a value without `%` expands to
@@ -2240,18 +2241,18 @@ fn shared_log_path(
             return text.clone();
         }
     }
-    let text = ir::Shared::from(file.to_json());
+    let text = ir::Shared::from(file.json_text());
     *last = Some((file, text.clone()));
     text
 }
 
 impl LogFile {
-    fn to_json(&self) -> String {
+    fn json_text(&self) -> &str {
         match self {
-            LogFile::Auto => "AUTO".into(),
-            LogFile::None => "NONE".into(),
-            LogFile::Syslog => "SYSLOG".into(),
-            LogFile::Path(p) => p.clone(),
+            LogFile::Auto => "AUTO",
+            LogFile::None => "NONE",
+            LogFile::Syslog => "SYSLOG",
+            LogFile::Path(p) => p,
         }
     }
 }

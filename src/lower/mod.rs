@@ -145,6 +145,7 @@ fn lower_on(
     threads: usize,
 ) -> ir::Resolved {
     let mut l = Lowerer {
+        reuse: Reuse::default(),
         tree,
         env,
         fragment: options.fragment,
@@ -161,6 +162,8 @@ fn lower_on(
 }
 
 struct Lowerer<'a> {
+    /// Shared values made for earlier programs, handed to later ones that have the same.
+    reuse: Reuse,
     tree: &'a Tree,
     env: &'a Env,
     fragment: bool,
@@ -901,6 +904,7 @@ impl<'a> Lowerer<'a> {
                     let work = &work;
                     scope.spawn(move || {
                         let mut w = Lowerer {
+                            reuse: Reuse::default(),
                             tree,
                             env,
                             fragment,
@@ -916,6 +920,7 @@ impl<'a> Lowerer<'a> {
                 .collect();
             let mut sink = template.empty_like();
             let mut own = Lowerer {
+                reuse: std::mem::take(&mut self.reuse),
                 tree,
                 env,
                 fragment,
@@ -927,6 +932,7 @@ impl<'a> Lowerer<'a> {
             };
             let mut all = work(&mut own);
             self.environ = std::mem::take(&mut own.environ);
+            self.reuse = std::mem::take(&mut own.reuse);
             for h in helpers {
                 match h.join() {
                     Ok(done) => all.extend(done),
@@ -1570,18 +1576,21 @@ impl<'a> Lowerer<'a> {
         // what every process of the section shares
         let section_name: ir::Shared<str> = ir::Shared::from(s);
         let umask = umask.map(|u| ir::Shared::from(octal(u)));
-        let autorestart: ir::Shared<str> =
-            ir::Shared::from(match autorestart.unwrap_or(AutoRestart::Unexpected) {
+        let autorestart = self
+            .reuse
+            .text(match autorestart.unwrap_or(AutoRestart::Unexpected) {
                 AutoRestart::True => "true",
                 AutoRestart::False => "false",
                 AutoRestart::Unexpected => "unexpected",
             });
-        let exitcodes: ir::Shared<Vec<i64>> = ir::Shared::new(exitcodes.unwrap_or_else(|| vec![0]));
-        let stopsignal = stopsignal.map_or(ir::Signal::Name("TERM".into()), |n| {
-            convert::signal_name(n).map_or(ir::Signal::Number(i64::from(n)), |s| {
-                ir::Signal::Name(s.to_string())
-            })
-        });
+        let exitcodes = self.reuse.exitcodes(exitcodes.unwrap_or_else(|| vec![0]));
+        let stopsignal = match stopsignal {
+            None => ir::Signal::Name(self.reuse.text("TERM")),
+            Some(n) => match convert::signal_name(n) {
+                Some(name) => ir::Signal::Name(self.reuse.text(name)),
+                None => ir::Signal::Number(i64::from(n)),
+            },
+        };
         let user = user.map(ir::Shared::from);
         let serverurl = serverurl.map(ir::Shared::from);
         // the log paths of the previous process, reused when they are the same
@@ -1625,8 +1634,8 @@ impl<'a> Lowerer<'a> {
                 d.clone()
             } else {
                 let d = directory_v.and_then(|v| {
-                    self.expand_value(s, "directory", v, scope_base, &local)
-                        .map(|d| ir::Shared::from(d.as_ref()))
+                    let d = self.expand_value(s, "directory", v, scope_base, &local)?;
+                    Some(self.reuse.text(&d))
                 });
                 if directory_v.is_none_or(|v| !v.text.contains('%')) {
                     directory_memo = Memo::Known(d.clone());
@@ -1696,7 +1705,12 @@ impl<'a> Lowerer<'a> {
                         local: &local,
                     };
                     match (&pn_value, expand::expand(pn, &scope)) {
-                        (_, Ok(n)) => Some(n.into_owned()),
+                        (_, Ok(n)) => {
+                            // kept for the whole run: no room to spare (20,000 at 5000 programs)
+                            let mut n = n.into_owned();
+                            n.shrink_to_fit();
+                            Some(n)
+                        }
                         (Some(v), Err(e)) => {
                             let names = scope_names(&scope);
                             report_expand_error(&e, v, "process_name", &names, self.diags);
@@ -2155,6 +2169,44 @@ const PARALLEL_JOBS: usize = 16;
 /// At most this many threads build processes (this machine class has 2 cores; more
 /// would mostly add memory: each keeps its own copy of the environment).
 const MAX_THREADS: usize = 2;
+
+/// Values that many programs have alike (`autorestart`, the stop signal's name, the
+/// directory, the exit codes), made once and shared by every program that has them
+/// rather than once per program (a config of 5000 programs has 5000 of each).
+#[derive(Default)]
+struct Reuse {
+    texts: Vec<ir::Shared<str>>,
+    exitcodes: Option<ir::Shared<Vec<i64>>>,
+}
+
+impl Reuse {
+    /// Only this many texts are kept: the common ones come back at once.
+    const TEXTS: usize = 16;
+
+    /// `text`, shared with an earlier program's when it had the same.
+    fn text(&mut self, text: &str) -> ir::Shared<str> {
+        if let Some(t) = self.texts.iter().find(|t| t.as_str() == text) {
+            return t.clone();
+        }
+        let t = ir::Shared::from(text);
+        if self.texts.len() < Self::TEXTS {
+            self.texts.push(t.clone());
+        }
+        t
+    }
+
+    /// `codes`, shared with the previous program's when they are the same.
+    fn exitcodes(&mut self, codes: Vec<i64>) -> ir::Shared<Vec<i64>> {
+        match &self.exitcodes {
+            Some(last) if **last == codes => last.clone(),
+            _ => {
+                let shared: ir::Shared<Vec<i64>> = ir::Shared::new(codes);
+                self.exitcodes = Some(shared.clone());
+                shared
+            }
+        }
+    }
+}
 
 /// The jobs of one group, run in order by one thread: its processes in one list.
 struct Task {

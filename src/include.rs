@@ -193,17 +193,20 @@ impl Value {
 /// twenty); beyond, it keeps an index.
 const SCAN_LIMIT: usize = 32;
 
-/// The options of one section, in first-definition order, keyed by `'static` text for the
-/// keys supervisord reads (no copy per option).
+/// The options of one section, in first-definition order.
 ///
 /// A list rather than a hash map: a config of 5000 programs has about 100,000 options in
 /// sections of about twenty, where looking at each key is as fast as hashing and a map's
-/// index and hashes cost 2 MB. A section with more than [`SCAN_LIMIT`] options gets an
-/// index, so no input makes lookups quadratic.
+/// index and hashes cost 2 MB. A key is a number (in the value's padding): below
+/// [`crate::ir::keys::known_key_count`], one of the keys supervisord reads (no text per
+/// option); above, an index in the section's own list of other keys. A section with more
+/// than [`SCAN_LIMIT`] options gets an index, so no input makes lookups quadratic.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    entries: Vec<(Cow<'static, str>, Value)>,
-    index: Option<Box<rustc_hash::FxHashMap<Cow<'static, str>, usize>>>,
+    entries: Vec<(u32, Value)>,
+    /// Keys that are not among the known ones, numbered from `known_key_count()` on.
+    others: Vec<Box<str>>,
+    index: Option<Box<rustc_hash::FxHashMap<Box<str>, usize>>>,
 }
 
 impl Options {
@@ -211,15 +214,42 @@ impl Options {
     pub fn with_capacity(n: usize) -> Self {
         Self {
             entries: Vec::with_capacity(n),
+            others: Vec::new(),
             index: None,
         }
     }
 
-    fn position(&self, key: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(key).copied(),
-            None => self.entries.iter().position(|(k, _)| k == key),
+    /// The text of key number `k`.
+    fn name(&self, k: u32) -> &str {
+        let known = u32::from(crate::ir::keys::known_key_count());
+        match u16::try_from(k) {
+            Ok(n) if k < known => crate::ir::keys::known_key_name(n).unwrap_or(""),
+            _ => usize::try_from(k - known)
+                .ok()
+                .and_then(|i| self.others.get(i))
+                .map_or("", |s| &**s),
         }
+    }
+
+    /// The number `key` has in this section, if it has one.
+    fn number(&self, key: &str) -> Option<u32> {
+        match crate::ir::keys::known_key_number(key) {
+            Some(n) => Some(u32::from(n)),
+            None => self
+                .others
+                .iter()
+                .position(|o| &**o == key)
+                .and_then(|i| u32::try_from(i).ok())
+                .and_then(|i| i.checked_add(u32::from(crate::ir::keys::known_key_count()))),
+        }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        if let Some(index) = &self.index {
+            return index.get(key).copied();
+        }
+        let n = self.number(key)?;
+        self.entries.iter().position(|(k, _)| *k == n)
     }
 
     /// The value of `key`.
@@ -241,24 +271,37 @@ impl Options {
     }
 
     /// Sets `key`: in place when it is set, else last.
-    pub fn insert(&mut self, key: Cow<'static, str>, value: Value) {
-        if let Some(slot) = self.get_mut(&key) {
+    pub fn insert(&mut self, key: &str, value: Value) {
+        if let Some(slot) = self.get_mut(key) {
             *slot = value;
             return;
         }
+        let n = if let Some(n) = self.number(key) {
+            n
+        } else {
+            let Some(n) = u32::try_from(self.others.len())
+                .ok()
+                .and_then(|i| i.checked_add(u32::from(crate::ir::keys::known_key_count())))
+            else {
+                // four billion keys: a file of at most 16 MB cannot have them
+                return;
+            };
+            self.others.push(Box::from(key));
+            n
+        };
         if let Some(index) = &mut self.index {
-            index.insert(key.clone(), self.entries.len());
+            index.insert(Box::from(key), self.entries.len());
         } else if self.entries.len() == SCAN_LIMIT {
-            let mut index: rustc_hash::FxHashMap<Cow<'static, str>, usize> = self
+            let mut index: rustc_hash::FxHashMap<Box<str>, usize> = self
                 .entries
                 .iter()
                 .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
+                .map(|(i, (k, _))| (Box::from(self.name(*k)), i))
                 .collect();
-            index.insert(key.clone(), self.entries.len());
+            index.insert(Box::from(key), self.entries.len());
             self.index = Some(Box::new(index));
         }
-        self.entries.push((key, value));
+        self.entries.push((n, value));
     }
 
     /// Number of options.
@@ -272,13 +315,13 @@ impl Options {
     }
 
     /// (key, value) in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Cow<'static, str>, &Value)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(k, v)| (self.name(*k), v))
     }
 
     /// The keys in order.
-    pub fn keys(&self) -> impl Iterator<Item = &Cow<'static, str>> {
-        self.entries.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| self.name(*k))
     }
 
     /// The values in order.
@@ -288,13 +331,10 @@ impl Options {
 }
 
 impl<'o> IntoIterator for &'o Options {
-    type Item = (&'o Cow<'static, str>, &'o Value);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'o, (Cow<'static, str>, Value)>,
-        fn(&'o (Cow<'static, str>, Value)) -> (&'o Cow<'static, str>, &'o Value),
-    >;
+    type Item = (&'o str, &'o Value);
+    type IntoIter = Box<dyn Iterator<Item = (&'o str, &'o Value)> + 'o>;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k, v))
+        Box::new(self.iter())
     }
 }
 
@@ -371,10 +411,10 @@ impl Tree {
     pub fn options(&self, section: &str) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
         if let Some(s) = self.sections.get(section) {
-            keys.extend(s.values.keys().map(AsRef::as_ref));
+            keys.extend(s.values.keys());
         }
         for k in self.defaults.keys() {
-            if !keys.contains(&k.as_ref()) {
+            if !keys.contains(&k) {
                 keys.push(k);
             }
         }
@@ -449,7 +489,7 @@ impl Tree {
                         *old = new;
                     }
                     None => {
-                        target.insert(key, new);
+                        target.insert(&key, new);
                     }
                 }
             }
@@ -461,18 +501,18 @@ impl Tree {
     fn expand_here(&mut self, here: &str) {
         const HERE: &str = "%(here)s";
         // `items(section)` includes [DEFAULT]: such a value is copied into every section
-        let defaults: Vec<(Cow<'static, str>, Value)> = self
+        let defaults: Vec<(String, Value)> = self
             .defaults
             .iter()
             .filter(|(_, d)| d.text.contains(HERE))
-            .map(|(k, d)| (k.clone(), d.clone()))
+            .map(|(k, d)| (k.to_string(), d.clone()))
             .collect();
         if !defaults.is_empty() {
             for (name, sec) in &mut self.sections {
                 for (k, d) in &defaults {
                     if !sec.values.contains_key(k) {
-                        sec.values.insert(k.clone(), d.clone());
-                        self.pending_here.push((name.clone(), k.to_string()));
+                        sec.values.insert(k, d.clone());
+                        self.pending_here.push((name.clone(), k.clone()));
                     }
                 }
             }
@@ -957,6 +997,8 @@ pub fn resolve(
             }
         }
     }
+    // the map doubled as sections came: give back the room no section will take
+    tree.sections.shrink_to_fit();
     Ok(tree)
 }
 

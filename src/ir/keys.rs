@@ -243,15 +243,15 @@ const INCLUDE: &[KeySpec] = &[k("files", T::List, None)];
 const RPCINTERFACE: &[KeySpec] = &[k("supervisor.rpcinterface_factory", T::Text, None)];
 const CTLPLUGIN: &[KeySpec] = &[k("supervisor.ctl_factory", T::Text, None)];
 
-/// `name` as the `'static` text of a key some section reads, if it is one.
-///
-/// The reader keys its options with this text instead of a copy per option: a config of
-/// 5000 programs has about 100,000 options, nearly all of them spelled as one of these.
-pub fn known_key(name: &str) -> Option<&'static str> {
+/// Every key some section reads, each once, numbered, and the number of each.
+fn known_keys() -> &'static (Vec<&'static str>, rustc_hash::FxHashMap<&'static str, u16>) {
     use std::sync::OnceLock;
-    static ALL: OnceLock<rustc_hash::FxHashSet<&'static str>> = OnceLock::new();
-    let all = ALL.get_or_init(|| {
-        [
+    static ALL: OnceLock<(Vec<&'static str>, rustc_hash::FxHashMap<&'static str, u16>)> =
+        OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut names: Vec<&'static str> = Vec::new();
+        let mut numbers = rustc_hash::FxHashMap::default();
+        let tables = [
             SUPERVISORD,
             PROGRAM,
             EVENTLISTENER,
@@ -263,12 +263,44 @@ pub fn known_key(name: &str) -> Option<&'static str> {
             INCLUDE,
             RPCINTERFACE,
             CTLPLUGIN,
-        ]
-        .iter()
-        .flat_map(|keys| keys.iter().map(|k| k.name))
-        .collect()
-    });
-    all.get(name).copied()
+        ];
+        for name in tables.iter().flat_map(|keys| keys.iter().map(|k| k.name)) {
+            if let Ok(n) = u16::try_from(names.len()) {
+                if !numbers.contains_key(name) {
+                    numbers.insert(name, n);
+                    names.push(name);
+                }
+            }
+        }
+        (names, numbers)
+    })
+}
+
+/// `name` as the `'static` text of a key some section reads, if it is one.
+///
+/// The reader keys its options with this text instead of a copy per option: a config of
+/// 5000 programs has about 100,000 options, nearly all of them spelled as one of these.
+pub fn known_key(name: &str) -> Option<&'static str> {
+    let (names, numbers) = known_keys();
+    numbers
+        .get(name)
+        .and_then(|n| names.get(usize::from(*n)))
+        .copied()
+}
+
+/// The number of a key some section reads (see [`known_key_name`]), if `name` is one.
+pub fn known_key_number(name: &str) -> Option<u16> {
+    known_keys().1.get(name).copied()
+}
+
+/// The key numbered `n` by [`known_key_number`].
+pub fn known_key_name(n: u16) -> Option<&'static str> {
+    known_keys().0.get(usize::from(n)).copied()
+}
+
+/// How many keys [`known_key_number`] numbers (they are `0..count`).
+pub fn known_key_count() -> u16 {
+    u16::try_from(known_keys().0.len()).unwrap_or(u16::MAX)
 }
 
 #[cfg(test)]

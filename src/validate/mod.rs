@@ -78,27 +78,31 @@ pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Dia
     let template = diags.empty_like();
     let parallel = cx.live.len() >= PARALLEL_PROCESSES
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    // whichever thread gets to the later half first runs it: on a busy machine the helper
+    // may not get a core before this thread is done with the first half, which then does
+    // not wait for it
+    let claimed = std::sync::atomic::AtomicBool::new(false);
+    let claim = || !claimed.swap(true, std::sync::atomic::Ordering::AcqRel);
+    let run_later = || {
+        let mut found = template.empty_like();
+        later(&cx, &mut found);
+        found
+    };
     let later_found = std::thread::scope(|scope| {
-        let helper = parallel.then(|| {
-            scope.spawn(|| {
-                let mut found = template.empty_like();
-                later(&cx, &mut found);
-                found
-            })
-        });
+        let helper = parallel.then(|| scope.spawn(|| claim().then(run_later)));
         duplicate_keys(tree, diags);
         sections::check(&cx, diags);
         groups::check(&cx, diags);
         programs::check(&cx, diags);
+        if claim() {
+            return run_later();
+        }
         match helper.map(std::thread::ScopedJoinHandle::join) {
-            Some(Ok(found)) => found,
+            Some(Ok(Some(found))) => found,
             // a panic in a rule is a bug: let it surface as it would have here
             Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => {
-                let mut found = template.empty_like();
-                later(&cx, &mut found);
-                found
-            }
+            // not reached: this thread claims the later half when the helper does not
+            Some(Ok(None)) | None => run_later(),
         }
     });
     diags.extend(later_found);

@@ -276,6 +276,11 @@ impl Options {
             *slot = value;
             return;
         }
+        self.push_new(key, value);
+    }
+
+    /// Sets `key`, known not to be set yet, last.
+    fn push_new(&mut self, key: &str, value: Value) {
         let n = if let Some(n) = self.number(key) {
             n
         } else {
@@ -453,7 +458,8 @@ impl Tree {
                     value_span,
                     pieces,
                 } = entry;
-                if !is_default && value.contains("%(here)s") {
+                // (most values have no `%` at all: one byte search settles them)
+                if !is_default && value.as_bytes().contains(&b'%') && value.contains("%(here)s") {
                     self.pending_here
                         .push((block.name.clone(), key.to_string()));
                 }
@@ -489,7 +495,7 @@ impl Tree {
                         *old = new;
                     }
                     None => {
-                        target.insert(&key, new);
+                        target.push_new(&key, new);
                     }
                 }
             }

@@ -38,6 +38,15 @@ const FALSY: [&str; 4] = ["no", "false", "off", "0"];
 ///
 /// "not a valid boolean value: '…'" quoting the value as written.
 pub fn boolean(s: &str) -> Result<bool, String> {
+    // ASCII text lower-cases to ASCII: compared as it is, without a lower-cased copy
+    if s.is_ascii() {
+        if TRUTHY.iter().any(|t| s.eq_ignore_ascii_case(t)) {
+            return Ok(true);
+        }
+        if FALSY.iter().any(|t| s.eq_ignore_ascii_case(t)) {
+            return Ok(false);
+        }
+    }
     let ss = python::lower(s);
     if TRUTHY.contains(&ss.as_str()) {
         Ok(true)
@@ -67,6 +76,18 @@ pub enum AutoRestart {
 /// "invalid 'autorestart' value '…'" quoting the **lower-cased** value, as
 /// supervisord lower-cases before formatting.
 pub fn auto_restart(s: &str) -> Result<AutoRestart, String> {
+    // ASCII text lower-cases to ASCII: compared as it is, without a lower-cased copy
+    if s.is_ascii() {
+        if TRUTHY.iter().any(|t| s.eq_ignore_ascii_case(t)) {
+            return Ok(AutoRestart::True);
+        }
+        if FALSY.iter().any(|t| s.eq_ignore_ascii_case(t)) {
+            return Ok(AutoRestart::False);
+        }
+        if s.eq_ignore_ascii_case("unexpected") {
+            return Ok(AutoRestart::Unexpected);
+        }
+    }
     let value = python::lower(s);
     if TRUTHY.contains(&value.as_str()) {
         Ok(AutoRestart::True)
@@ -95,6 +116,28 @@ pub fn auto_restart(s: &str) -> Result<AutoRestart, String> {
 /// converted (`"1.5MB"` gives `invalid literal for int() with base 10:
 /// '1.5'`); that same message when the product does not fit in `i64`.
 pub fn byte_size(s: &str) -> Result<i64, String> {
+    // ASCII digits with an optional suffix (`50MB`): read as they are; the number is
+    // digits, which lower-casing leaves alone
+    if s.is_ascii() {
+        let suffix = s
+            .len()
+            .checked_sub(2)
+            .and_then(|at| Some((at, s.get(at..)?)));
+        let (number, multiplier) = match suffix {
+            Some((at, x)) if x.eq_ignore_ascii_case("kb") => (s.get(..at), 1024_i64),
+            Some((at, x)) if x.eq_ignore_ascii_case("mb") => (s.get(..at), 1024 * 1024),
+            Some((at, x)) if x.eq_ignore_ascii_case("gb") => (s.get(..at), 1024 * 1024 * 1024),
+            _ => (Some(s), 1),
+        };
+        if let Some((number, n)) = number.and_then(|x| Some((x, python::int_fast(x)?))) {
+            return n.checked_mul(multiplier).ok_or_else(|| {
+                format!(
+                    "invalid literal for int() with base 10: {}",
+                    python::repr(number)
+                )
+            });
+        }
+    }
     let v = python::lower(s);
     let n = v.chars().count();
     // `v[-2:]` in Python counts characters, not bytes.
@@ -378,6 +421,19 @@ pub enum LogFile {
 /// and check that its directory exists.
 #[must_use]
 pub fn logfile_name(s: &str) -> LogFile {
+    // ASCII text lower-cases to ASCII: compared as it is, without a lower-cased copy
+    if s.is_ascii() {
+        let is = |word: &str| s.eq_ignore_ascii_case(word);
+        return if is("none") || is("off") {
+            LogFile::None
+        } else if is("auto") {
+            LogFile::Auto
+        } else if is("syslog") {
+            LogFile::Syslog
+        } else {
+            LogFile::Path(s.to_string())
+        };
+    }
     match python::lower(s).as_str() {
         "none" | "off" => LogFile::None,
         "auto" => LogFile::Auto,

@@ -405,7 +405,12 @@ impl Tree {
 impl Tree {
     /// `parser.get(section, key)`: the section's value, else `[DEFAULT]`'s.
     pub fn get(&self, section: &str, key: &str) -> Option<&Value> {
-        let found = self.sections.get(section).and_then(|s| s.values.get(key));
+        self.get_in(self.sections.get(section), key)
+    }
+
+    /// [`Tree::get`] for a section already looked up (`None`: there is no such section).
+    pub fn get_in<'t>(&'t self, section: Option<&'t Section>, key: &str) -> Option<&'t Value> {
+        let found = section.and_then(|s| s.values.get(key));
         if found.is_none() && !self.defaults.is_empty() {
             return self.defaults.get(key);
         }

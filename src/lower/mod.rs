@@ -146,6 +146,7 @@ fn lower_on(
 ) -> ir::Resolved {
     let mut l = Lowerer {
         reuse: Reuse::default(),
+        last_section: None,
         tree,
         env,
         fragment: options.fragment,
@@ -164,6 +165,9 @@ fn lower_on(
 struct Lowerer<'a> {
     /// Shared values made for earlier programs, handed to later ones that have the same.
     reuse: Reuse,
+    /// The section last looked up by name: a program's keys are looked up one after the
+    /// other, and comparing its name is cheaper than hashing it into the section map.
+    last_section: Option<(&'a str, &'a crate::include::Section)>,
     tree: &'a Tree,
     env: &'a Env,
     fragment: bool,
@@ -180,6 +184,25 @@ struct Lowerer<'a> {
 impl<'a> Lowerer<'a> {
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// The section named `section`.
+    fn section(&mut self, section: &str) -> Option<&'a crate::include::Section> {
+        if let Some((name, sec)) = self.last_section {
+            if name == section {
+                return Some(sec);
+            }
+        }
+        let tree: &'a Tree = self.tree;
+        let (name, sec) = tree.sections.get_key_value(section)?;
+        self.last_section = Some((name.as_str(), sec));
+        Some(sec)
+    }
+
+    /// `parser.get(section, key)` ([`Tree::get`]) through [`Lowerer::section`].
+    fn value(&mut self, section: &str, key: &str) -> Option<&'a Value> {
+        let sec = self.section(section);
+        self.tree.get_in(sec, key)
     }
 
     /// `saneget`: the value of `key` in `section` (or `[DEFAULT]`), expanded with the
@@ -201,8 +224,7 @@ impl<'a> Lowerer<'a> {
         local: &VarMap,
         do_expand: bool,
     ) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
-        let tree: &'a Tree = self.tree;
-        let Some(v) = tree.get(section, key) else {
+        let Some(v) = self.value(section, key) else {
             return Ok(None);
         };
         if !do_expand {
@@ -905,6 +927,7 @@ impl<'a> Lowerer<'a> {
                     scope.spawn(move || {
                         let mut w = Lowerer {
                             reuse: Reuse::default(),
+                            last_section: None,
                             tree,
                             env,
                             fragment,
@@ -921,6 +944,7 @@ impl<'a> Lowerer<'a> {
             let mut sink = template.empty_like();
             let mut own = Lowerer {
                 reuse: std::mem::take(&mut self.reuse),
+                last_section: None,
                 tree,
                 env,
                 fragment,
@@ -1511,7 +1535,7 @@ impl<'a> Lowerer<'a> {
             ),
             _ => None,
         };
-        let pn_value = self.tree.get(s, "process_name").cloned();
+        let pn_value = self.value(s, "process_name").cloned();
         let process_name_raw = pn_value
             .as_ref()
             .map_or_else(|| "%(program_name)s".to_string(), |v| v.text.to_string());
@@ -1562,11 +1586,11 @@ impl<'a> Lowerer<'a> {
         // itself for every process, so what is made of it is computed once (a finding
         // about it would repeat word for word, and `Diagnostics` keeps one)
         let tree: &'a Tree = self.tree;
-        let directory_v = tree.get(s, "directory");
-        let command_v = tree.get(s, "command");
-        let stderr_v = tree.get(s, "stderr_logfile");
-        let stdout_keys = LogKeys::new(tree, s, "stdout");
-        let stderr_keys = LogKeys::new(tree, s, "stderr");
+        let directory_v = self.value(s, "directory");
+        let command_v = self.value(s, "command");
+        let stderr_v = self.value(s, "stderr_logfile");
+        let stdout_keys = LogKeys::new(tree, self.section(s), "stdout");
+        let stderr_keys = LogKeys::new(tree, self.section(s), "stderr");
         let mut stdout_memo = LogMemo::default();
         let mut stderr_memo = LogMemo::default();
         let mut directory_memo: Memo<ir::Shared<str>> = Memo::Unknown;
@@ -2231,7 +2255,7 @@ struct LogKeys<'a> {
 }
 
 impl<'a> LogKeys<'a> {
-    fn new(tree: &'a Tree, section: &str, channel: &str) -> Self {
+    fn new(tree: &'a Tree, section: Option<&'a crate::include::Section>, channel: &str) -> Self {
         let (file, backups, maxbytes, syslog) = if channel == "stdout" {
             (
                 "stdout_logfile",
@@ -2248,10 +2272,10 @@ impl<'a> LogKeys<'a> {
             )
         };
         Self {
-            file: tree.get(section, file),
-            backups: tree.get(section, backups),
-            maxbytes: tree.get(section, maxbytes),
-            syslog: tree.get(section, syslog),
+            file: tree.get_in(section, file),
+            backups: tree.get_in(section, backups),
+            maxbytes: tree.get_in(section, maxbytes),
+            syslog: tree.get_in(section, syslog),
         }
     }
 }

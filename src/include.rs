@@ -447,7 +447,8 @@ impl Tree {
                     .entry(block.name.clone())
                     .or_insert_with(|| Section {
                         name: block.name.clone(),
-                        headers: Vec::new(),
+                        // nearly every section has one header: no room for four
+                        headers: Vec::with_capacity(1),
                         file,
                         // most sections are one block: room for exactly its options
                         values: Options::with_capacity(block.entries.len()),

@@ -10,6 +10,7 @@
 //! state it returns is the one supervisord's parser ends up with, while every value
 //! keeps the span of the text it came from.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -135,10 +136,10 @@ struct Rare {
 pub struct Value {
     /// The current text (after any `%(here)s` rewriting).
     pub text: Text,
-    /// The key as written.
-    key_span: Span,
     /// From the first to the last character of the value as written.
     text_span: Span,
+    /// The key as written: a range in `text_span`'s file (the same line).
+    key_range: (u32, u32),
     /// Line pieces of a multi-line value and earlier definitions (`None`: neither).
     rare: Option<Box<Rare>>,
     /// True when the value came from `[DEFAULT]`.
@@ -175,12 +176,170 @@ impl Value {
 
     /// The key's span, as written.
     pub fn key_span(&self) -> Span {
-        self.key_span
+        Span {
+            file: self.text_span.file,
+            start: self.key_range.0,
+            end: self.key_range.1,
+        }
     }
 
     /// Earlier definitions this one replaced (same section, any file), in read order.
     pub fn earlier(&self) -> &[Span] {
         self.rare.as_ref().map_or(&[][..], |r| &r.earlier[..])
+    }
+}
+
+/// Up to this many options, a section finds a key by looking at each (a section has about
+/// twenty); beyond, it keeps an index.
+const SCAN_LIMIT: usize = 32;
+
+/// The options of one section, in first-definition order.
+///
+/// A list rather than a hash map: a config of 5000 programs has about 100,000 options in
+/// sections of about twenty, where looking at each key is as fast as hashing and a map's
+/// index and hashes cost 2 MB. A key is a number (in the value's padding): below
+/// [`crate::ir::keys::known_key_count`], one of the keys supervisord reads (no text per
+/// option); above, an index in the section's own list of other keys. A section with more
+/// than [`SCAN_LIMIT`] options gets an index, so no input makes lookups quadratic.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    entries: Vec<(u32, Value)>,
+    /// Keys that are not among the known ones, numbered from `known_key_count()` on.
+    others: Vec<Box<str>>,
+    index: Option<Box<rustc_hash::FxHashMap<Box<str>, usize>>>,
+}
+
+impl Options {
+    /// No options, room for `n`.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            entries: Vec::with_capacity(n),
+            others: Vec::new(),
+            index: None,
+        }
+    }
+
+    /// The text of key number `k`.
+    fn name(&self, k: u32) -> &str {
+        let known = u32::from(crate::ir::keys::known_key_count());
+        match u16::try_from(k) {
+            Ok(n) if k < known => crate::ir::keys::known_key_name(n).unwrap_or(""),
+            _ => usize::try_from(k - known)
+                .ok()
+                .and_then(|i| self.others.get(i))
+                .map_or("", |s| &**s),
+        }
+    }
+
+    /// The number `key` has in this section, if it has one.
+    fn number(&self, key: &str) -> Option<u32> {
+        match crate::ir::keys::known_key_number(key) {
+            Some(n) => Some(u32::from(n)),
+            None => self
+                .others
+                .iter()
+                .position(|o| &**o == key)
+                .and_then(|i| u32::try_from(i).ok())
+                .and_then(|i| i.checked_add(u32::from(crate::ir::keys::known_key_count()))),
+        }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        if let Some(index) = &self.index {
+            return index.get(key).copied();
+        }
+        let n = self.number(key)?;
+        self.entries.iter().position(|(k, _)| *k == n)
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.position(key)
+            .and_then(|i| self.entries.get(i))
+            .map(|(_, v)| v)
+    }
+
+    /// The value of `key`, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        let i = self.position(key)?;
+        self.entries.get_mut(i).map(|(_, v)| v)
+    }
+
+    /// True when `key` is set.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Sets `key`: in place when it is set, else last.
+    pub fn insert(&mut self, key: &str, value: Value) {
+        if let Some(slot) = self.get_mut(key) {
+            *slot = value;
+            return;
+        }
+        self.push_new(key, value);
+    }
+
+    /// Sets `key`, known not to be set yet, last.
+    fn push_new(&mut self, key: &str, value: Value) {
+        let n = if let Some(n) = self.number(key) {
+            n
+        } else {
+            let Some(n) = u32::try_from(self.others.len())
+                .ok()
+                .and_then(|i| i.checked_add(u32::from(crate::ir::keys::known_key_count())))
+            else {
+                // four billion keys: a file of at most 16 MB cannot have them
+                return;
+            };
+            self.others.push(Box::from(key));
+            n
+        };
+        if let Some(index) = &mut self.index {
+            index.insert(Box::from(key), self.entries.len());
+        } else if self.entries.len() == SCAN_LIMIT {
+            let mut index: rustc_hash::FxHashMap<Box<str>, usize> = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (Box::from(self.name(*k)), i))
+                .collect();
+            index.insert(Box::from(key), self.entries.len());
+            self.index = Some(Box::new(index));
+        }
+        self.entries.push((n, value));
+    }
+
+    /// Number of options.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// (key, value) in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(k, v)| (self.name(*k), v))
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| self.name(*k))
+    }
+
+    /// The values in order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+}
+
+impl<'o> IntoIterator for &'o Options {
+    type Item = (&'o str, &'o Value);
+    type IntoIter = Box<dyn Iterator<Item = (&'o str, &'o Value)> + 'o>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
     }
 }
 
@@ -193,8 +352,8 @@ pub struct Section {
     pub headers: Vec<Span>,
     /// The file that introduced the section (supervisord names it in errors).
     pub file: FileId,
-    /// Options, in first-definition order.
-    pub values: Map<String, Value>,
+    /// Options, in first-definition order, by key.
+    pub values: Options,
 }
 
 impl Section {
@@ -216,7 +375,7 @@ pub struct Tree {
     /// Sections in order of first appearance, `[DEFAULT]` excluded.
     pub sections: Map<String, Section>,
     /// `[DEFAULT]` options, inherited by every section.
-    pub defaults: Map<String, Value>,
+    pub defaults: Options,
     /// (section, key) of values that hold a literal `%(here)s` not yet rewritten.
     pending_here: Vec<(String, String)>,
     /// Included files, as supervisord lists them (joined pattern matches, read order).
@@ -246,7 +405,12 @@ impl Tree {
 impl Tree {
     /// `parser.get(section, key)`: the section's value, else `[DEFAULT]`'s.
     pub fn get(&self, section: &str, key: &str) -> Option<&Value> {
-        let found = self.sections.get(section).and_then(|s| s.values.get(key));
+        self.get_in(self.sections.get(section), key)
+    }
+
+    /// [`Tree::get`] for a section already looked up (`None`: there is no such section).
+    pub fn get_in<'t>(&'t self, section: Option<&'t Section>, key: &str) -> Option<&'t Value> {
+        let found = section.and_then(|s| s.values.get(key));
         if found.is_none() && !self.defaults.is_empty() {
             return self.defaults.get(key);
         }
@@ -257,17 +421,22 @@ impl Tree {
     pub fn options(&self, section: &str) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
         if let Some(s) = self.sections.get(section) {
-            keys.extend(s.values.keys().map(String::as_str));
+            keys.extend(s.values.keys());
         }
         for k in self.defaults.keys() {
-            if !keys.contains(&k.as_str()) {
+            if !keys.contains(&k) {
                 keys.push(k);
             }
         }
         keys
     }
 
-    fn merge(&mut self, blocks: Vec<syntax::Block>, file: FileId, source: &Arc<str>) {
+    fn merge(
+        &mut self,
+        blocks: Vec<syntax::Block<syntax::RawEntry<'_>>>,
+        file: FileId,
+        source: &Arc<str>,
+    ) {
         for block in blocks {
             let is_default = block.name == "DEFAULT";
             let target = if is_default {
@@ -278,32 +447,37 @@ impl Tree {
                     .entry(block.name.clone())
                     .or_insert_with(|| Section {
                         name: block.name.clone(),
-                        headers: Vec::new(),
+                        // nearly every section has one header: no room for four
+                        headers: Vec::with_capacity(1),
                         file,
                         // most sections are one block: room for exactly its options
-                        values: Map::with_capacity_and_hasher(block.entries.len(), FxBuildHasher),
+                        values: Options::with_capacity(block.entries.len()),
                     });
                 sec.headers.push(block.header);
                 &mut sec.values
             };
             for entry in block.entries {
-                let syntax::Entry {
+                let syntax::RawEntry {
                     key,
                     key_span,
                     value,
                     value_span,
                     pieces,
                 } = entry;
-                if !is_default && value.contains("%(here)s") {
-                    self.pending_here.push((block.name.clone(), key.clone()));
+                // (most values have no `%` at all: one byte search settles them)
+                if !is_default && value.as_bytes().contains(&b'%') && value.contains("%(here)s") {
+                    self.pending_here
+                        .push((block.name.clone(), key.to_string()));
                 }
                 // the text as the file has it is shared with the file; other text is its own
+                // (a borrowed value is the file's text at its span: the reader says so)
                 let (vs, ve) = (value_span.start as usize, value_span.end as usize);
-                let text = if value_span.file == file && source.get(vs..ve) == Some(value.as_str())
-                {
-                    Text::slice(source, vs, ve)
-                } else {
-                    Text::from(value)
+                let text = match value {
+                    Cow::Borrowed(_) if value_span.file == file => Text::slice(source, vs, ve),
+                    Cow::Owned(v) if value_span.file == file && source.get(vs..ve) == Some(&v) => {
+                        Text::slice(source, vs, ve)
+                    }
+                    other => Text::from(other.into_owned()),
                 };
                 let rare = (!pieces.is_empty()).then(|| {
                     Box::new(Rare {
@@ -313,21 +487,21 @@ impl Tree {
                 });
                 let mut new = Value {
                     text,
-                    key_span,
                     text_span: value_span,
+                    key_range: (key_span.start, key_span.end),
                     rare,
                     from_default: is_default,
                     rewritten: false,
                 };
-                match target.get_mut(key.as_str()) {
+                match target.get_mut(key.as_ref()) {
                     Some(old) => {
                         let mut earlier = old.rare.take().map(|r| r.earlier).unwrap_or_default();
-                        earlier.push(old.key_span);
+                        earlier.push(old.key_span());
                         new.rare.get_or_insert_with(Box::default).earlier = earlier;
                         *old = new;
                     }
                     None => {
-                        target.insert(key, new);
+                        target.push_new(&key, new);
                     }
                 }
             }
@@ -343,13 +517,13 @@ impl Tree {
             .defaults
             .iter()
             .filter(|(_, d)| d.text.contains(HERE))
-            .map(|(k, d)| (k.clone(), d.clone()))
+            .map(|(k, d)| (k.to_string(), d.clone()))
             .collect();
         if !defaults.is_empty() {
             for (name, sec) in &mut self.sections {
                 for (k, d) in &defaults {
                     if !sec.values.contains_key(k) {
-                        sec.values.insert(k.clone(), d.clone());
+                        sec.values.insert(k, d.clone());
                         self.pending_here.push((name.clone(), k.clone()));
                     }
                 }
@@ -360,7 +534,7 @@ impl Tree {
             if let Some(v) = self
                 .sections
                 .get_mut(&section)
-                .and_then(|s| s.values.get_mut(&key))
+                .and_then(|s| s.values.get_mut(key.as_str()))
             {
                 if v.text.contains(HERE) {
                     v.text = Text::from(v.text.replace(HERE, here));
@@ -372,11 +546,16 @@ impl Tree {
 }
 
 /// Reads one file's text with the reader its extension calls for (`.toml`, else INI).
-fn parse_file(path: &Path, id: FileId, text: &str, diags: &mut Diagnostics) -> syntax::Parsed {
+fn parse_file<'t>(
+    path: &Path,
+    id: FileId,
+    text: &'t str,
+    diags: &mut Diagnostics,
+) -> syntax::Parsed<syntax::RawEntry<'t>> {
     if path.extension().is_some_and(|e| e == "toml") {
-        syntax::toml::parse(id, text, diags)
+        syntax::toml::parse(id, text, diags).into_raw()
     } else {
-        syntax::parse(id, text, diags)
+        syntax::parse_raw(id, text, false, diags)
     }
 }
 
@@ -581,6 +760,13 @@ impl VarMap {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty map with room for `n` variables.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            entries: Map::with_capacity_and_hasher(n, FxBuildHasher),
+        }
     }
 
     /// Sets a string variable (keeping its position when it exists, as a dict does).
@@ -823,6 +1009,8 @@ pub fn resolve(
             }
         }
     }
+    // the map doubled as sections came: give back the room no section will take
+    tree.sections.shrink_to_fit();
     Ok(tree)
 }
 
@@ -850,5 +1038,55 @@ fn pattern_span(files: &Value, expanded: &str, pattern: &str) -> Span {
         files.span_of(base, base + pattern.len())
     } else {
         files.span()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// A section past the scan limit finds its keys through the index, keeps them in
+    /// first-definition order and replaces a repeated key in place.
+    #[test]
+    fn large_sections_keep_order_and_replace_in_place() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut text = String::from("[s]\n");
+        for i in 0..80 {
+            let _ = writeln!(text, "k{i} = {i}");
+        }
+        text.push_str("k3 = again\nK70 = upper\nnew = last\n");
+        let path = dir.path().join("a.conf");
+        std::fs::write(&path, text).expect("write");
+        let env = Env {
+            vars: Vec::new(),
+            hostname: "h".into(),
+            cwd: dir.path().to_path_buf(),
+            host_checks: false,
+            python: None,
+        };
+        let mut sources = SourceMap::new();
+        let mut diags = Diagnostics::new();
+        let tree = resolve(&path, &env, &mut sources, &mut diags).expect("readable");
+        let s = tree.sections.get("s").expect("section");
+        let keys: Vec<&str> = s.values.keys().map(AsRef::as_ref).collect();
+        let mut want: Vec<String> = (0..80).map(|i| format!("k{i}")).collect();
+        want.push("new".into());
+        assert_eq!(keys, want);
+        for i in 0..80 {
+            let v = tree.get("s", &format!("k{i}")).expect("key");
+            let expected = match i {
+                3 => "again".to_string(),
+                70 => "upper".to_string(),
+                _ => i.to_string(),
+            };
+            assert_eq!(v.text, expected.as_str());
+        }
+        assert_eq!(tree.get("s", "k3").map(|v| v.earlier().len()), Some(1));
+        assert!(tree.get("s", "k80").is_none());
+        assert_eq!(
+            tree.get("s", "new").map(|v| v.text.to_string()),
+            Some("last".into())
+        );
     }
 }

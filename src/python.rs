@@ -327,14 +327,22 @@ fn invalid_int_message(s: &str) -> String {
 /// that Python accepts but that does not fit in `i64` also yields the
 /// "invalid literal" message; use [`int_exact`] when such values matter.
 pub fn int(s: &str) -> Result<i64, String> {
-    // fast path for the common case: a short run of ASCII digits, optionally signed
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(n) = s.parse::<i64>() {
-            return Ok(n);
-        }
+    if let Some(n) = int_fast(s) {
+        return Ok(n);
     }
     int_exact(s)?.to_i64().ok_or_else(|| invalid_int_message(s))
+}
+
+/// Python's `int(s)` for the common case, a short run of ASCII digits with an optional
+/// `-` (what `int()` gives for it); `None` for anything else, which the full parser
+/// ([`int_exact`]) settles.
+#[must_use]
+pub fn int_fast(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<i64>().ok();
+    }
+    None
 }
 
 /// Python's `int(s, 8)`: like [`int`], plus an optional `0o`/`0O` prefix

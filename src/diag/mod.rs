@@ -207,6 +207,43 @@ impl Diagnostics {
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Diagnostic> {
         self.items.iter_mut()
     }
+
+    /// False when findings of `code` are dropped as they come (so a rule need not build them).
+    pub fn keeps(&self, code: Code) -> bool {
+        !self.dropped.contains(&code)
+    }
+
+    /// An empty sink that drops the same codes as this one: findings made apart (on
+    /// another thread) and [`Diagnostics::splice`]d in later.
+    pub(crate) fn empty_like(&self) -> Self {
+        Self {
+            dropped: self.dropped.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Inserts other sinks' findings as if each had been pushed when this sink held its
+    /// first `at` findings (`at` in increasing order). The result is what pushing
+    /// everything in that order gives, duplicates dropped included.
+    pub(crate) fn splice(&mut self, inserts: Vec<(usize, Vec<Diagnostic>)>) {
+        if inserts.iter().all(|(_, d)| d.is_empty()) {
+            return;
+        }
+        let items = std::mem::take(&mut self.items);
+        self.seen.clear();
+        let mut items = items.into_iter().enumerate().peekable();
+        for (at, other) in inserts {
+            while let Some((_, d)) = items.next_if(|(i, _)| *i < at) {
+                self.push(d);
+            }
+            for d in other {
+                self.push(d);
+            }
+        }
+        for (_, d) in items {
+            self.push(d);
+        }
+    }
 }
 
 /// A resolved position for renderers: path, 1-based lines and char columns.

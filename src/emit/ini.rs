@@ -56,7 +56,7 @@ use crate::Compiled;
 use crate::diag::Diagnostic;
 use crate::env::Env;
 use crate::expand;
-use crate::include::{Map, Section, VarMap};
+use crate::include::{Section, VarMap};
 use crate::ir::keys::SectionKind;
 use crate::source::FileId;
 use crate::syntax;
@@ -138,7 +138,7 @@ pub fn render(compiled: &Compiled, env: &Env, options: &IniOptions) -> Result<St
     let mut moved_defaults: Vec<(&str, &str)> = Vec::new();
     for (key, value) in &tree.defaults {
         if ctx.is_location_free(&value.text) {
-            kept_defaults.push((key.clone(), value.text.to_string()));
+            kept_defaults.push((key.to_string(), value.text.to_string()));
         } else {
             moved_defaults.push((key, &value.text));
         }
@@ -164,10 +164,13 @@ pub fn render(compiled: &Compiled, env: &Env, options: &IniOptions) -> Result<St
             values = supervisorctl_values(&ctx, own, &main.defaults, &tree.defaults)?;
         } else {
             for (key, value) in &section.values {
-                values.push((key.clone(), ctx.transform(name, kind, key, &value.text)?));
+                values.push((
+                    key.to_string(),
+                    ctx.transform(name, kind, key, &value.text)?,
+                ));
             }
             for (key, text) in &moved_defaults {
-                if !section.values.contains_key(*key) {
+                if !section.values.contains_key(key) {
                     values.push(((*key).to_string(), ctx.transform(name, kind, key, text)?));
                 }
             }
@@ -383,17 +386,17 @@ impl Ctx<'_> {
 fn supervisorctl_values(
     ctx: &Ctx<'_>,
     own: &Section,
-    main_defaults: &Map<String, crate::include::Value>,
-    all_defaults: &Map<String, crate::include::Value>,
+    main_defaults: &crate::include::Options,
+    all_defaults: &crate::include::Options,
 ) -> Result<Vec<(String, String)>, IniError> {
     let kind = SectionKind::Supervisorctl;
     let mut values: Vec<(String, String)> = Vec::new();
     for (k, v) in &own.values {
-        values.push((k.clone(), ctx.transform(&own.name, kind, k, &v.text)?));
+        values.push((k.to_string(), ctx.transform(&own.name, kind, k, &v.text)?));
     }
     for (k, v) in main_defaults {
         if !own.values.contains_key(k) {
-            values.push((k.clone(), ctx.transform(&own.name, kind, k, &v.text)?));
+            values.push((k.to_string(), ctx.transform(&own.name, kind, k, &v.text)?));
         }
     }
     // a [DEFAULT] key from an included file would reach supervisorctl: mask it where
@@ -403,7 +406,7 @@ fn supervisorctl_values(
             continue;
         }
         if let Some(default) = kind.key(k).and_then(|s| s.default) {
-            values.push((k.clone(), default.to_string()));
+            values.push((k.to_string(), default.to_string()));
         }
     }
     Ok(values)

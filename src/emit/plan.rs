@@ -605,7 +605,7 @@ fn process(
         },
         exitcodes: p.exitcodes.to_vec(),
         stopsignal: match &p.stopsignal {
-            ir::Signal::Name(n) => Signal::Name(n.clone()),
+            ir::Signal::Name(n) => Signal::Name(n.to_string()),
             ir::Signal::Number(n) => Signal::Number(*n),
         },
         stopwaitsecs: p.stopwaitsecs,

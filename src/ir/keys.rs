@@ -243,6 +243,82 @@ const INCLUDE: &[KeySpec] = &[k("files", T::List, None)];
 const RPCINTERFACE: &[KeySpec] = &[k("supervisor.rpcinterface_factory", T::Text, None)];
 const CTLPLUGIN: &[KeySpec] = &[k("supervisor.ctl_factory", T::Text, None)];
 
+/// The keys some section reads, each once: by number, and by length (name, number).
+type KnownKeys = (Vec<&'static str>, Vec<Vec<(&'static str, u16)>>);
+
+/// Every key some section reads, each once, numbered; and the numbers by name length
+/// (a handful of keys per length: finding one compares a few strings, no hashing).
+fn known_keys() -> &'static KnownKeys {
+    use std::sync::OnceLock;
+    static ALL: OnceLock<KnownKeys> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut names: Vec<&'static str> = Vec::new();
+        let mut by_len: Vec<Vec<(&'static str, u16)>> = Vec::new();
+        let tables = [
+            SUPERVISORD,
+            PROGRAM,
+            EVENTLISTENER,
+            FCGI_PROGRAM,
+            GROUP,
+            UNIX_HTTP_SERVER,
+            INET_HTTP_SERVER,
+            SUPERVISORCTL,
+            INCLUDE,
+            RPCINTERFACE,
+            CTLPLUGIN,
+        ];
+        for name in tables.iter().flat_map(|keys| keys.iter().map(|k| k.name)) {
+            if names.contains(&name) {
+                continue;
+            }
+            let Ok(n) = u16::try_from(names.len()) else {
+                break;
+            };
+            if by_len.len() <= name.len() {
+                by_len.resize_with(name.len() + 1, Vec::new);
+            }
+            if let Some(same) = by_len.get_mut(name.len()) {
+                same.push((name, n));
+            }
+            names.push(name);
+        }
+        (names, by_len)
+    })
+}
+
+/// `name` as the `'static` text of a key some section reads, if it is one.
+///
+/// The reader keys its options with this text instead of a copy per option: a config of
+/// 5000 programs has about 100,000 options, nearly all of them spelled as one of these.
+pub fn known_key(name: &str) -> Option<&'static str> {
+    known_keys()
+        .1
+        .get(name.len())?
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(k, _)| *k)
+}
+
+/// The number of a key some section reads (see [`known_key_name`]), if `name` is one.
+pub fn known_key_number(name: &str) -> Option<u16> {
+    known_keys()
+        .1
+        .get(name.len())?
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, n)| *n)
+}
+
+/// The key numbered `n` by [`known_key_number`].
+pub fn known_key_name(n: u16) -> Option<&'static str> {
+    known_keys().0.get(usize::from(n)).copied()
+}
+
+/// How many keys [`known_key_number`] numbers (they are `0..count`).
+pub fn known_key_count() -> u16 {
+    u16::try_from(known_keys().0.len()).unwrap_or(u16::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

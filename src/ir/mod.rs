@@ -253,7 +253,7 @@ pub struct FcgiSocket {
 #[serde(untagged)]
 pub enum Signal {
     /// Name without `SIG` (`TERM`).
-    Name(String),
+    Name(Shared<str>),
     /// A number with no name (0).
     Number(i64),
 }

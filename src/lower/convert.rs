@@ -38,6 +38,15 @@ const FALSY: [&str; 4] = ["no", "false", "off", "0"];
 ///
 /// "not a valid boolean value: '…'" quoting the value as written.
 pub fn boolean(s: &str) -> Result<bool, String> {
+    // ASCII text lower-cases to ASCII: compared as it is, without a lower-cased copy
+    if s.is_ascii() {
+        if TRUTHY.iter().any(|t| s.eq_ignore_ascii_case(t)) {
+            return Ok(true);
+        }
+        if FALSY.iter().any(|t| s.eq_ignore_ascii_case(t)) {
+            return Ok(false);
+        }
+    }
     let ss = python::lower(s);
     if TRUTHY.contains(&ss.as_str()) {
         Ok(true)
@@ -67,6 +76,18 @@ pub enum AutoRestart {
 /// "invalid 'autorestart' value '…'" quoting the **lower-cased** value, as
 /// supervisord lower-cases before formatting.
 pub fn auto_restart(s: &str) -> Result<AutoRestart, String> {
+    // ASCII text lower-cases to ASCII: compared as it is, without a lower-cased copy
+    if s.is_ascii() {
+        if TRUTHY.iter().any(|t| s.eq_ignore_ascii_case(t)) {
+            return Ok(AutoRestart::True);
+        }
+        if FALSY.iter().any(|t| s.eq_ignore_ascii_case(t)) {
+            return Ok(AutoRestart::False);
+        }
+        if s.eq_ignore_ascii_case("unexpected") {
+            return Ok(AutoRestart::Unexpected);
+        }
+    }
     let value = python::lower(s);
     if TRUTHY.contains(&value.as_str()) {
         Ok(AutoRestart::True)
@@ -95,6 +116,28 @@ pub fn auto_restart(s: &str) -> Result<AutoRestart, String> {
 /// converted (`"1.5MB"` gives `invalid literal for int() with base 10:
 /// '1.5'`); that same message when the product does not fit in `i64`.
 pub fn byte_size(s: &str) -> Result<i64, String> {
+    // ASCII digits with an optional suffix (`50MB`): read as they are; the number is
+    // digits, which lower-casing leaves alone
+    if s.is_ascii() {
+        let suffix = s
+            .len()
+            .checked_sub(2)
+            .and_then(|at| Some((at, s.get(at..)?)));
+        let (number, multiplier) = match suffix {
+            Some((at, x)) if x.eq_ignore_ascii_case("kb") => (s.get(..at), 1024_i64),
+            Some((at, x)) if x.eq_ignore_ascii_case("mb") => (s.get(..at), 1024 * 1024),
+            Some((at, x)) if x.eq_ignore_ascii_case("gb") => (s.get(..at), 1024 * 1024 * 1024),
+            _ => (Some(s), 1),
+        };
+        if let Some((number, n)) = number.and_then(|x| Some((x, python::int_fast(x)?))) {
+            return n.checked_mul(multiplier).ok_or_else(|| {
+                format!(
+                    "invalid literal for int() with base 10: {}",
+                    python::repr(number)
+                )
+            });
+        }
+    }
     let v = python::lower(s);
     let n = v.chars().count();
     // `v[-2:]` in Python counts characters, not bytes.
@@ -114,6 +157,9 @@ pub fn byte_size(s: &str) -> Result<i64, String> {
             python::repr(number)
         )
     };
+    if let Some(n) = python::int_fast(number) {
+        return n.checked_mul(multiplier).ok_or_else(overflow);
+    }
     python::int_exact(number)?
         .to_i64()
         .and_then(|x| x.checked_mul(multiplier))
@@ -196,8 +242,14 @@ fn is_signum(n: i64) -> bool {
 /// "value '…' is not a valid signal number" / "value '…' is not a valid
 /// signal name", quoting the value as written.
 pub fn signal_number(s: &str) -> Result<i32, String> {
-    let num = if let Ok(n) = python::int_exact(s) {
-        n.to_i64().filter(|&n| is_signum(n))
+    let as_int: Option<Option<i64>> = match python::int_fast(s) {
+        Some(n) => Some(Some(n)),
+        // `int()` of ASCII text without a digit fails: skip building its message (`TERM`)
+        None if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_digit()) => None,
+        None => python::int_exact(s).ok().map(|n| n.to_i64()),
+    };
+    let num = if let Some(n) = as_int {
+        n.filter(|&n| is_signum(n))
     } else {
         let mut name = python::upper(python::strip(s));
         if !name.starts_with("SIG") {
@@ -275,9 +327,8 @@ pub fn list_of_exitcodes(s: &str) -> Result<Vec<i64>, String> {
     }
     s.split(',')
         .map(|part| {
-            python::int_exact(part)
-                .ok()
-                .and_then(|v| v.to_i64())
+            python::int_fast(part)
+                .or_else(|| python::int_exact(part).ok().and_then(|v| v.to_i64()))
                 .filter(|v| (0..=255).contains(v))
         })
         .collect::<Option<Vec<i64>>>()
@@ -370,6 +421,19 @@ pub enum LogFile {
 /// and check that its directory exists.
 #[must_use]
 pub fn logfile_name(s: &str) -> LogFile {
+    // ASCII text lower-cases to ASCII: compared as it is, without a lower-cased copy
+    if s.is_ascii() {
+        let is = |word: &str| s.eq_ignore_ascii_case(word);
+        return if is("none") || is("off") {
+            LogFile::None
+        } else if is("auto") {
+            LogFile::Auto
+        } else if is("syslog") {
+            LogFile::Syslog
+        } else {
+            LogFile::Path(s.to_string())
+        };
+    }
     match python::lower(s).as_str() {
         "none" | "off" => LogFile::None,
         "auto" => LogFile::Auto,

@@ -23,7 +23,7 @@ pub fn declare(tree: &Tree, sources: &SourceMap) -> Declared {
                     let ty = kind.key(key).map(|spec| spec.ty);
                     let typed = ty.and_then(|t| type_value(t, &v.text));
                     (
-                        key.clone(),
+                        key.to_string(),
                         DeclaredValue {
                             text: v.text.to_string(),
                             ty,
@@ -44,7 +44,7 @@ pub fn declare(tree: &Tree, sources: &SourceMap) -> Declared {
     let defaults = tree
         .defaults
         .iter()
-        .map(|(k, v)| (k.clone(), v.text.to_string()))
+        .map(|(k, v)| (k.to_string(), v.text.to_string()))
         .collect();
     Declared { sections, defaults }
 }

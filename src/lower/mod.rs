@@ -12,6 +12,7 @@ pub mod convert;
 pub mod declare;
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indexmap::IndexMap;
 
@@ -132,10 +133,24 @@ pub fn lower(
     options: &crate::Options,
     diags: &mut Diagnostics,
 ) -> ir::Resolved {
+    lower_on(tree, env, options, diags, MAX_THREADS)
+}
+
+/// [`lower`] with processes built on at most `threads` threads.
+fn lower_on(
+    tree: &Tree,
+    env: &Env,
+    options: &crate::Options,
+    diags: &mut Diagnostics,
+    threads: usize,
+) -> ir::Resolved {
     let mut l = Lowerer {
+        reuse: Reuse::default(),
+        last_section: None,
         tree,
         env,
         fragment: options.fragment,
+        threads,
         diags,
         warnings: tree.warnings.clone(),
         environ: VarMap::new(),
@@ -148,9 +163,16 @@ pub fn lower(
 }
 
 struct Lowerer<'a> {
+    /// Shared values made for earlier programs, handed to later ones that have the same.
+    reuse: Reuse,
+    /// The section last looked up by name: a program's keys are looked up one after the
+    /// other, and comparing its name is cheaper than hashing it into the section map.
+    last_section: Option<(&'a str, &'a crate::include::Section)>,
     tree: &'a Tree,
     env: &'a Env,
     fragment: bool,
+    /// At most this many threads build processes.
+    threads: usize,
     diags: &'a mut Diagnostics,
     warnings: Vec<String>,
     /// `environ_expansions`: ENV_* of the process, later extended by `[supervisord] environment`.
@@ -162,6 +184,25 @@ struct Lowerer<'a> {
 impl<'a> Lowerer<'a> {
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// The section named `section`.
+    fn section(&mut self, section: &str) -> Option<&'a crate::include::Section> {
+        if let Some((name, sec)) = self.last_section {
+            if name == section {
+                return Some(sec);
+            }
+        }
+        let tree: &'a Tree = self.tree;
+        let (name, sec) = tree.sections.get_key_value(section)?;
+        self.last_section = Some((name.as_str(), sec));
+        Some(sec)
+    }
+
+    /// `parser.get(section, key)` ([`Tree::get`]) through [`Lowerer::section`].
+    fn value(&mut self, section: &str, key: &str) -> Option<&'a Value> {
+        let sec = self.section(section);
+        self.tree.get_in(sec, key)
     }
 
     /// `saneget`: the value of `key` in `section` (or `[DEFAULT]`), expanded with the
@@ -183,8 +224,7 @@ impl<'a> Lowerer<'a> {
         local: &VarMap,
         do_expand: bool,
     ) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
-        let tree: &'a Tree = self.tree;
-        let Some(v) = tree.get(section, key) else {
+        let Some(v) = self.value(section, key) else {
             return Ok(None);
         };
         if !do_expand {
@@ -626,10 +666,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn groups(&mut self) -> Vec<ir::Group> {
-        let all: Vec<String> = self.tree.sections.keys().cloned().collect();
+        let tree: &'a Tree = self.tree;
+        let all: Vec<&'a str> = tree.sections.keys().map(String::as_str).collect();
         let mut groups: Vec<ir::Group> = Vec::new();
         let mut exclude: std::collections::HashSet<String> = std::collections::HashSet::new();
         let h = self.here_vars();
+        // the processes of `[group:]` members and `[program:]` sections are built after
+        // the walk, one task per group, in parallel (see `run_jobs`)
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut tasks: Vec<Task> = Vec::new();
 
         for section in all.iter().filter(|s| s.starts_with("group:")) {
             let suffix = section.split_once(':').map_or("", |x| x.1);
@@ -642,7 +687,7 @@ impl<'a> Lowerer<'a> {
             let priority = self
                 .typed(section, "priority", &h, "999", Kind::Int, convert::integer)
                 .unwrap_or(999);
-            let mut processes = Vec::new();
+            let first_job = jobs.len();
             if let Some((programs, v)) = programs {
                 let item_spans = list_item_spans(v);
                 let mut used = vec![false; item_spans.len()];
@@ -692,21 +737,25 @@ impl<'a> Lowerer<'a> {
                     }
                     let member = if has_p { ps } else { fs };
                     exclude.insert(member.clone());
-                    if let Some(n) = &name {
-                        processes.extend(self.processes(&member, n));
+                    // the section's own name, borrowed from the tree for the job
+                    let member = tree_key(self.tree, &member);
+                    if name.is_some() {
+                        self.defer_processes(&mut jobs, member);
                     }
                 }
             }
-            // the members' processes were appended one program at a time: give back the slack
-            processes.shrink_to_fit();
             if let Some(name) = name {
+                tasks.push(Task {
+                    group: groups.len(),
+                    jobs: first_job..jobs.len(),
+                });
                 groups.push(ir::Group {
                     name,
                     kind: "group".into(),
-                    section: section.clone(),
+                    section: section.to_string(),
                     priority,
                     shadowed: false,
-                    processes,
+                    processes: Vec::new(),
                     buffer_size: None,
                     events: None,
                     result_handler: None,
@@ -717,7 +766,7 @@ impl<'a> Lowerer<'a> {
 
         for section in all
             .iter()
-            .filter(|s| s.starts_with("program:") && !exclude.contains(*s))
+            .filter(|s| s.starts_with("program:") && !exclude.contains(**s))
         {
             let suffix = section.split_once(':').map_or("", |x| x.1);
             let span = self.suffix_span(section);
@@ -727,19 +776,30 @@ impl<'a> Lowerer<'a> {
             let priority = self
                 .typed(section, "priority", &h, "999", Kind::Int, convert::integer)
                 .unwrap_or(999);
-            let processes = self.processes(section, &name);
+            self.defer_processes(&mut jobs, section);
+            tasks.push(Task {
+                group: groups.len(),
+                jobs: jobs.len() - 1..jobs.len(),
+            });
             groups.push(ir::Group {
                 name,
                 kind: "program".into(),
-                section: section.clone(),
+                section: section.to_string(),
                 priority,
                 shadowed: false,
-                processes,
+                processes: Vec::new(),
                 buffer_size: None,
                 events: None,
                 result_handler: None,
                 socket: None,
             });
+        }
+
+        let built = self.run_jobs(&jobs, &tasks, &groups);
+        for (task, processes) in tasks.iter().zip(built) {
+            if let Some(g) = groups.get_mut(task.group) {
+                g.processes = processes;
+            }
         }
 
         for section in all.iter().filter(|s| s.starts_with("eventlistener:")) {
@@ -748,7 +808,7 @@ impl<'a> Lowerer<'a> {
 
         for section in all
             .iter()
-            .filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(*s))
+            .filter(|s| s.starts_with("fcgi-program:") && !exclude.contains(**s))
         {
             groups.extend(self.fcgi(section, &h));
         }
@@ -788,6 +848,155 @@ impl<'a> Lowerer<'a> {
             self.error(d);
         }
         groups
+    }
+
+    /// Notes that `section`'s processes are to be built where the findings and warnings
+    /// stand now.
+    fn defer_processes(&mut self, jobs: &mut Vec<Job<'a>>, section: &'a str) {
+        jobs.push(Job {
+            section,
+            diags_at: self.diags.len(),
+            warnings_at: self.warnings.len(),
+        });
+    }
+
+    /// Builds the processes of every task (a group: its members' in order, in one list),
+    /// on up to two threads when there are many, and puts each job's findings and warnings
+    /// where it was deferred: the result is the same as building them one after the other
+    /// in the walk.
+    fn run_jobs(
+        &mut self,
+        jobs: &[Job<'a>],
+        tasks: &[Task],
+        groups: &[ir::Group],
+    ) -> Vec<Vec<ir::Process>> {
+        let threads = if jobs.len() >= PARALLEL_JOBS {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(self.threads))
+        } else {
+            1
+        };
+        let next = AtomicUsize::new(0);
+        let template = self.diags.empty_like();
+        // each worker takes the next task until none is left: groups differ in size
+        let work = |w: &mut Lowerer<'_>| {
+            let mut done = Vec::new();
+            loop {
+                let t = next.fetch_add(1, Ordering::Relaxed);
+                let Some(task) = tasks.get(t) else {
+                    break;
+                };
+                let group = groups.get(task.group).map_or("", |g| g.name.as_str());
+                let mut processes = Vec::new();
+                let mut found = Vec::new();
+                for j in task.jobs.clone() {
+                    let Some(job) = jobs.get(j) else {
+                        continue;
+                    };
+                    let mine = w.processes(job.section, group);
+                    if processes.is_empty() {
+                        processes = mine;
+                    } else {
+                        processes.extend(mine);
+                    }
+                    let diags = if w.diags.is_empty() {
+                        Vec::new()
+                    } else {
+                        std::mem::replace(&mut *w.diags, template.empty_like()).into_vec()
+                    };
+                    found.push((diags, std::mem::take(&mut w.warnings)));
+                }
+                if task.jobs.len() > 1 {
+                    // the members' processes were appended one program at a time
+                    processes.shrink_to_fit();
+                }
+                done.push((t, processes, found));
+            }
+            done
+        };
+        let tree = self.tree;
+        let env = self.env;
+        let fragment = self.fragment;
+        let most = self.threads;
+        let mut outputs: Vec<_> = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads)
+                .map(|_| {
+                    let environ = self.environ.clone();
+                    let sup_env = self.sup_env.clone();
+                    let mut sink = template.empty_like();
+                    let work = &work;
+                    scope.spawn(move || {
+                        let mut w = Lowerer {
+                            reuse: Reuse::default(),
+                            last_section: None,
+                            tree,
+                            env,
+                            fragment,
+                            threads: most,
+                            diags: &mut sink,
+                            warnings: Vec::new(),
+                            environ,
+                            sup_env,
+                        };
+                        work(&mut w)
+                    })
+                })
+                .collect();
+            let mut sink = template.empty_like();
+            let mut own = Lowerer {
+                reuse: std::mem::take(&mut self.reuse),
+                last_section: None,
+                tree,
+                env,
+                fragment,
+                threads: most,
+                diags: &mut sink,
+                warnings: Vec::new(),
+                environ: std::mem::take(&mut self.environ),
+                sup_env: self.sup_env.clone(),
+            };
+            let mut all = work(&mut own);
+            self.environ = std::mem::take(&mut own.environ);
+            self.reuse = std::mem::take(&mut own.reuse);
+            for h in helpers {
+                match h.join() {
+                    Ok(done) => all.extend(done),
+                    // a panic in a helper is a bug: let it surface as it would have here
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            all
+        });
+        outputs.sort_unstable_by_key(|o| o.0);
+        let mut inserts = Vec::new();
+        let mut warnings = Vec::new();
+        let mut built = Vec::with_capacity(outputs.len());
+        for ((_, processes, found), task) in outputs.into_iter().zip(tasks) {
+            for ((diags, more), job) in found
+                .into_iter()
+                .zip(jobs.get(task.jobs.clone()).unwrap_or(&[]))
+            {
+                if !diags.is_empty() {
+                    inserts.push((job.diags_at, diags));
+                }
+                if !more.is_empty() {
+                    warnings.push((job.warnings_at, more));
+                }
+            }
+            built.push(processes);
+        }
+        self.diags.splice(inserts);
+        if !warnings.is_empty() {
+            let old = std::mem::take(&mut self.warnings);
+            let mut old = old.into_iter().enumerate().peekable();
+            for (at, more) in warnings {
+                while let Some((_, w)) = old.next_if(|(i, _)| *i < at) {
+                    self.warnings.push(w);
+                }
+                self.warnings.extend(more);
+            }
+            self.warnings.extend(old.map(|(_, w)| w));
+        }
+        built
     }
 
     fn eventlistener(&mut self, section: &str, h: &VarMap) -> ir::Group {
@@ -1204,7 +1413,8 @@ impl<'a> Lowerer<'a> {
         let Some(program_name) = self.name_check(section, suffix, span) else {
             return Vec::new();
         };
-        let mut common = VarMap::new();
+        // room for these, `process_num`, `numprocs` and a few `ENV_*` of the environment
+        let mut common = VarMap::with_capacity(12);
         common.set("here", &self.tree.here);
         common.set("program_name", &program_name);
         common.set("host_node_name", &self.env.hostname);
@@ -1325,7 +1535,7 @@ impl<'a> Lowerer<'a> {
             ),
             _ => None,
         };
-        let pn_value = self.tree.get(s, "process_name").cloned();
+        let pn_value = self.value(s, "process_name").cloned();
         let process_name_raw = pn_value
             .as_ref()
             .map_or_else(|| "%(program_name)s".to_string(), |v| v.text.to_string());
@@ -1369,18 +1579,18 @@ impl<'a> Lowerer<'a> {
 
         let start = numprocs_start.unwrap_or(0);
         let mut out = Vec::new();
-        let mut local = common.clone();
+        let mut local = common;
         // the environment does not change while processes are built: lend it out
         let base = std::mem::take(&mut self.environ);
         // every key read per process is looked up once; a value without `%` expands to
         // itself for every process, so what is made of it is computed once (a finding
         // about it would repeat word for word, and `Diagnostics` keeps one)
         let tree: &'a Tree = self.tree;
-        let directory_v = tree.get(s, "directory");
-        let command_v = tree.get(s, "command");
-        let stderr_v = tree.get(s, "stderr_logfile");
-        let stdout_keys = LogKeys::new(tree, s, "stdout");
-        let stderr_keys = LogKeys::new(tree, s, "stderr");
+        let directory_v = self.value(s, "directory");
+        let command_v = self.value(s, "command");
+        let stderr_v = self.value(s, "stderr_logfile");
+        let stdout_keys = LogKeys::new(tree, self.section(s), "stdout");
+        let stderr_keys = LogKeys::new(tree, self.section(s), "stderr");
         let mut stdout_memo = LogMemo::default();
         let mut stderr_memo = LogMemo::default();
         let mut directory_memo: Memo<ir::Shared<str>> = Memo::Unknown;
@@ -1390,18 +1600,21 @@ impl<'a> Lowerer<'a> {
         // what every process of the section shares
         let section_name: ir::Shared<str> = ir::Shared::from(s);
         let umask = umask.map(|u| ir::Shared::from(octal(u)));
-        let autorestart: ir::Shared<str> =
-            ir::Shared::from(match autorestart.unwrap_or(AutoRestart::Unexpected) {
+        let autorestart = self
+            .reuse
+            .text(match autorestart.unwrap_or(AutoRestart::Unexpected) {
                 AutoRestart::True => "true",
                 AutoRestart::False => "false",
                 AutoRestart::Unexpected => "unexpected",
             });
-        let exitcodes: ir::Shared<Vec<i64>> = ir::Shared::new(exitcodes.unwrap_or_else(|| vec![0]));
-        let stopsignal = stopsignal.map_or(ir::Signal::Name("TERM".into()), |n| {
-            convert::signal_name(n).map_or(ir::Signal::Number(i64::from(n)), |s| {
-                ir::Signal::Name(s.to_string())
-            })
-        });
+        let exitcodes = self.reuse.exitcodes(exitcodes.unwrap_or_else(|| vec![0]));
+        let stopsignal = match stopsignal {
+            None => ir::Signal::Name(self.reuse.text("TERM")),
+            Some(n) => match convert::signal_name(n) {
+                Some(name) => ir::Signal::Name(self.reuse.text(name)),
+                None => ir::Signal::Number(i64::from(n)),
+            },
+        };
         let user = user.map(ir::Shared::from);
         let serverurl = serverurl.map(ir::Shared::from);
         // the log paths of the previous process, reused when they are the same
@@ -1445,8 +1658,8 @@ impl<'a> Lowerer<'a> {
                 d.clone()
             } else {
                 let d = directory_v.and_then(|v| {
-                    self.expand_value(s, "directory", v, scope_base, &local)
-                        .map(|d| ir::Shared::from(d.as_ref()))
+                    let d = self.expand_value(s, "directory", v, scope_base, &local)?;
+                    Some(self.reuse.text(&d))
                 });
                 if directory_v.is_none_or(|v| !v.text.contains('%')) {
                     directory_memo = Memo::Known(d.clone());
@@ -1516,7 +1729,12 @@ impl<'a> Lowerer<'a> {
                         local: &local,
                     };
                     match (&pn_value, expand::expand(pn, &scope)) {
-                        (_, Ok(n)) => Some(n.into_owned()),
+                        (_, Ok(n)) => {
+                            // kept for the whole run: no room to spare (20,000 at 5000 programs)
+                            let mut n = n.into_owned();
+                            n.shrink_to_fit();
+                            Some(n)
+                        }
                         (Some(v), Err(e)) => {
                             let names = scope_names(&scope);
                             report_expand_error(&e, v, "process_name", &names, self.diags);
@@ -1961,6 +2179,73 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// The tree's own key for the section `name` (empty when there is none: callers know it exists).
+fn tree_key<'a>(tree: &'a Tree, name: &str) -> &'a str {
+    tree.sections
+        .get_key_value(name)
+        .map_or("", |(k, _)| k.as_str())
+}
+
+/// Below this many programs, their processes are built on this thread alone (a thread
+/// costs more than it saves).
+const PARALLEL_JOBS: usize = 16;
+
+/// At most this many threads build processes (this machine class has 2 cores; more
+/// would mostly add memory: each keeps its own copy of the environment).
+const MAX_THREADS: usize = 2;
+
+/// Values that many programs have alike (`autorestart`, the stop signal's name, the
+/// directory, the exit codes), made once and shared by every program that has them
+/// rather than once per program (a config of 5000 programs has 5000 of each).
+#[derive(Default)]
+struct Reuse {
+    texts: Vec<ir::Shared<str>>,
+    exitcodes: Option<ir::Shared<Vec<i64>>>,
+}
+
+impl Reuse {
+    /// Only this many texts are kept: the common ones come back at once.
+    const TEXTS: usize = 16;
+
+    /// `text`, shared with an earlier program's when it had the same.
+    fn text(&mut self, text: &str) -> ir::Shared<str> {
+        if let Some(t) = self.texts.iter().find(|t| t.as_str() == text) {
+            return t.clone();
+        }
+        let t = ir::Shared::from(text);
+        if self.texts.len() < Self::TEXTS {
+            self.texts.push(t.clone());
+        }
+        t
+    }
+
+    /// `codes`, shared with the previous program's when they are the same.
+    fn exitcodes(&mut self, codes: Vec<i64>) -> ir::Shared<Vec<i64>> {
+        match &self.exitcodes {
+            Some(last) if **last == codes => last.clone(),
+            _ => {
+                let shared: ir::Shared<Vec<i64>> = ir::Shared::new(codes);
+                self.exitcodes = Some(shared.clone());
+                shared
+            }
+        }
+    }
+}
+
+/// The jobs of one group, run in order by one thread: its processes in one list.
+struct Task {
+    group: usize,
+    jobs: std::ops::Range<usize>,
+}
+
+/// A `[program:]` (or group member) whose processes are built after the walk over the
+/// groups, and where the findings and warnings stood when it was met.
+struct Job<'a> {
+    section: &'a str,
+    diags_at: usize,
+    warnings_at: usize,
+}
+
 /// The values of one log channel's keys in a section, looked up once for all its processes.
 struct LogKeys<'a> {
     file: Option<&'a Value>,
@@ -1970,7 +2255,7 @@ struct LogKeys<'a> {
 }
 
 impl<'a> LogKeys<'a> {
-    fn new(tree: &'a Tree, section: &str, channel: &str) -> Self {
+    fn new(tree: &'a Tree, section: Option<&'a crate::include::Section>, channel: &str) -> Self {
         let (file, backups, maxbytes, syslog) = if channel == "stdout" {
             (
                 "stdout_logfile",
@@ -1987,10 +2272,10 @@ impl<'a> LogKeys<'a> {
             )
         };
         Self {
-            file: tree.get(section, file),
-            backups: tree.get(section, backups),
-            maxbytes: tree.get(section, maxbytes),
-            syslog: tree.get(section, syslog),
+            file: tree.get_in(section, file),
+            backups: tree.get_in(section, backups),
+            maxbytes: tree.get_in(section, maxbytes),
+            syslog: tree.get_in(section, syslog),
         }
     }
 }
@@ -2032,18 +2317,18 @@ fn shared_log_path(
             return text.clone();
         }
     }
-    let text = ir::Shared::from(file.to_json());
+    let text = ir::Shared::from(file.json_text());
     *last = Some((file, text.clone()));
     text
 }
 
 impl LogFile {
-    fn to_json(&self) -> String {
+    fn json_text(&self) -> &str {
         match self {
-            LogFile::Auto => "AUTO".into(),
-            LogFile::None => "NONE".into(),
-            LogFile::Syslog => "SYSLOG".into(),
-            LogFile::Path(p) => p.clone(),
+            LogFile::Auto => "AUTO",
+            LogFile::None => "NONE",
+            LogFile::Syslog => "SYSLOG",
+            LogFile::Path(p) => p,
         }
     }
 }
@@ -2122,4 +2407,65 @@ fn gid_for_uid(uid: i64) -> i64 {
                 .flatten()
         })
         .map_or(uid, |u| i64::from(u.gid.as_raw()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// Building processes on two threads gives exactly what one thread gives: the same
+    /// document, and the same findings and warnings in the same order.
+    #[test]
+    fn threads_change_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut main =
+            String::from("[supervisord]\nlogfile=/tmp/x.log\n[include]\nfiles=conf.d/*.conf\n");
+        main.push_str("[group:g1]\nprograms=p0,p1,nope,p2,p3\n[group:g2]\nprograms=p5,p4\n");
+        std::fs::write(dir.path().join("supervisord.conf"), main).expect("write");
+        std::fs::create_dir(dir.path().join("conf.d")).expect("mkdir");
+        for file in 0..3 {
+            let mut text = String::new();
+            for i in (file * 12)..(file * 12 + 12) {
+                // a different mistake every few programs, some repeated word for word
+                let extra = match i % 7 {
+                    0 => "process_name=%(program_name)s_%(nope)s\n".to_string(),
+                    1 => "numprocs=2\nprocess_name=%(program_name)s_%(process_num)d\nstdout_logfile=/tmp/shared.log\n".to_string(),
+                    2 => "stderr_logfile=/tmp/e%(process_num)s.log\nredirect_stderr=true\n".to_string(),
+                    3 => "stdout_logfile=syslog\nstartsecs=x\n".to_string(),
+                    4 => format!("environment=A=\"%(ENV_MISSING_{})s\"\n", i % 2),
+                    5 => "stdout_logfile_maxbytes=0\nnumprocs=3\nprocess_name=%(process_num)s\n".to_string(),
+                    _ => "command=\n".to_string(),
+                };
+                let _ = write!(text, "[program:p{i}]\ncommand=/bin/cat {i}\n{extra}\n");
+            }
+            std::fs::write(dir.path().join(format!("conf.d/{file}.conf")), text).expect("write");
+        }
+        let env = Env {
+            vars: vec![("HOME".into(), "/root".into())],
+            hostname: "h".into(),
+            cwd: dir.path().to_path_buf(),
+            host_checks: false,
+            python: None,
+        };
+        let run = |threads| {
+            let mut sources = crate::source::SourceMap::new();
+            let mut diags = Diagnostics::new();
+            let tree = crate::include::resolve(
+                &dir.path().join("supervisord.conf"),
+                &env,
+                &mut sources,
+                &mut diags,
+            )
+            .expect("readable");
+            let resolved = lower_on(&tree, &env, &crate::Options::default(), &mut diags, threads);
+            (resolved, diags.into_vec())
+        };
+        let (one, one_diags) = run(1);
+        let (two, two_diags) = run(2);
+        assert!(one_diags.len() > 10, "{one_diags:#?}");
+        assert!(one.warnings.len() > 3, "{:#?}", one.warnings);
+        assert_eq!(one_diags, two_diags);
+        assert_eq!(one, two);
+    }
 }

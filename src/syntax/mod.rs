@@ -18,6 +18,8 @@
 //! line becomes a diagnostic and reading goes on (taplo's model). Merging blocks
 //! across files (and `[DEFAULT]`) is the include stage's job.
 
+use std::borrow::Cow;
+
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::python;
 use crate::source::{FileId, Span};
@@ -135,26 +137,107 @@ impl Entry {
     }
 }
 
+/// [`Entry`] without copies: the key is shared `'static` text when it is one supervisord
+/// reads, and a one-line value is the file's own text. This is what the include stage
+/// reads configs with (a config of 5000 programs has about 100,000 options: two
+/// allocations each add up); [`parse`] gives the owned form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEntry<'t> {
+    /// The key, lower-cased as configparser does.
+    pub key: Cow<'static, str>,
+    /// The key as written.
+    pub key_span: Span,
+    /// The value: lines joined with `\n`, trailing whitespace removed. Borrowed exactly when
+    /// it is the file's text at `value_span` (a one-line value).
+    pub value: Cow<'t, str>,
+    /// From the first to the last character of the value (an empty span after the separator for `key=`).
+    pub value_span: Span,
+    /// Where each line of a multi-line value came from (empty for a one-line value).
+    pub pieces: Vec<Piece>,
+}
+
+impl From<RawEntry<'_>> for Entry {
+    fn from(e: RawEntry<'_>) -> Self {
+        Self {
+            key: e.key.into_owned(),
+            key_span: e.key_span,
+            value: e.value.into_owned(),
+            value_span: e.value_span,
+            pieces: e.pieces,
+        }
+    }
+}
+
+impl From<Entry> for RawEntry<'_> {
+    fn from(e: Entry) -> Self {
+        Self {
+            key: Cow::Owned(e.key),
+            key_span: e.key_span,
+            value: Cow::Owned(e.value),
+            value_span: e.value_span,
+            pieces: e.pieces,
+        }
+    }
+}
+
 /// One `[section]` header of this file and the options under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Block {
+pub struct Block<E = Entry> {
     /// The name as written between the brackets (not stripped: configparser does not).
     pub name: String,
     /// The name's span.
     pub header: Span,
     /// Options in file order (a repeated key appears twice; the later wins).
-    pub entries: Vec<Entry>,
+    pub entries: Vec<E>,
 }
 
 /// The result of reading one file.
 #[derive(Debug, Clone)]
-pub struct Parsed {
-    /// The lossless tree.
+pub struct Parsed<E = Entry> {
+    /// The lossless tree (no lines when read with [`parse_raw`] without them).
     pub cst: Cst,
     /// The sections, in file order.
-    pub blocks: Vec<Block>,
+    pub blocks: Vec<Block<E>>,
     /// True when configparser would reject the file (any syntax error).
     pub rejected: bool,
+}
+
+impl Parsed<RawEntry<'_>> {
+    /// The owned form of every entry.
+    pub fn into_owned(self) -> Parsed {
+        Parsed {
+            cst: self.cst,
+            blocks: self
+                .blocks
+                .into_iter()
+                .map(|b| Block {
+                    name: b.name,
+                    header: b.header,
+                    entries: b.entries.into_iter().map(Entry::from).collect(),
+                })
+                .collect(),
+            rejected: self.rejected,
+        }
+    }
+}
+
+impl Parsed {
+    /// The entries as [`RawEntry`]s (owning their text).
+    pub fn into_raw<'t>(self) -> Parsed<RawEntry<'t>> {
+        Parsed {
+            cst: self.cst,
+            blocks: self
+                .blocks
+                .into_iter()
+                .map(|b| Block {
+                    name: b.name,
+                    header: b.header,
+                    entries: b.entries.into_iter().map(RawEntry::from).collect(),
+                })
+                .collect(),
+            rejected: self.rejected,
+        }
+    }
 }
 
 /// Splits text into lines the way Python's universal-newline reading does
@@ -198,6 +281,10 @@ fn split_lines(text: &str) -> Vec<(usize, usize, usize)> {
 /// the line). So `b#c #d ;e` keeps `b#c #d`; `CPython` 3.13 would keep only `b#c`.
 pub(crate) fn inline_comment_start(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
+    // most lines have neither prefix: one pass over the bytes settles them
+    if !bytes.iter().any(|b| matches!(b, b';' | b'#')) {
+        return None;
+    }
     let mut positions: [Option<usize>; 2] = [None, None];
     let mut alive = [true, true];
     let prefixes = [b';', b'#'];
@@ -236,11 +323,50 @@ pub(crate) fn inline_comment_start(line: &str) -> Option<usize> {
     }
 }
 
+/// The leading run of [`python::is_space`] characters of `s`: (its length in bytes, in chars).
+/// ASCII is settled byte by byte; the first non-ASCII byte hands over to `char`s.
+fn leading_space(s: &str) -> (usize, usize) {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if !b.is_ascii() {
+            let rest = s.get(i..).unwrap_or("");
+            let tail = rest.trim_start_matches(python::is_space);
+            let more = rest.len() - tail.len();
+            let chars = rest.get(..more).map_or(0, |m| m.chars().count());
+            return (i + more, i + chars);
+        }
+        if !python::is_space(char::from(b)) {
+            break;
+        }
+        i += 1;
+    }
+    (i, i)
+}
+
+/// The length of `s` without its trailing [`python::is_space`] characters.
+fn trimmed_end(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut n = bytes.len();
+    while let Some(&b) = n.checked_sub(1).and_then(|i| bytes.get(i)) {
+        if !b.is_ascii() {
+            return s
+                .get(..n)
+                .map_or(0, |t| t.trim_end_matches(python::is_space).len());
+        }
+        if !python::is_space(char::from(b)) {
+            break;
+        }
+        n -= 1;
+    }
+    n
+}
+
 /// The byte range of `python::strip(text[start..end])`, as absolute offsets.
 fn strip_range(text: &str, start: usize, end: usize) -> (usize, usize) {
     let s = text.get(start..end).unwrap_or("");
-    let lead = s.len() - s.trim_start_matches(python::is_space).len();
-    let trail = s.trim_end_matches(python::is_space).len();
+    let (lead, _) = leading_space(s);
+    let trail = trimmed_end(s);
     if trail <= lead {
         (start + lead, start + lead)
     } else {
@@ -248,10 +374,29 @@ fn strip_range(text: &str, start: usize, end: usize) -> (usize, usize) {
     }
 }
 
+/// The key as configparser stores it (`optionxform`: lower-cased), as shared `'static`
+/// text when it is a key supervisord reads.
+fn key_of(written: &str) -> Cow<'static, str> {
+    if !written
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        if let Some(known) = crate::ir::keys::known_key(written) {
+            return Cow::Borrowed(known);
+        }
+        return Cow::Owned(written.to_string());
+    }
+    let lower = python::lower(written);
+    match crate::ir::keys::known_key(&lower) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(lower),
+    }
+}
+
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
-    blocks: Vec<Block>,
+    blocks: Vec<Block<RawEntry<'t>>>,
     /// Index of the block and entry of the option being continued.
     current: Option<(usize, usize)>,
     /// Value parts of the current option: (text range) — empty range for blank lines.
@@ -259,21 +404,47 @@ struct Builder<'t> {
     errors: usize,
     /// The first bad line that was not listed on its own.
     first_unlisted: Option<Span>,
+    /// Every line, unless the caller wants the sections only.
+    lines: Option<Vec<Line>>,
 }
 
-impl Builder<'_> {
+impl<'t> Builder<'t> {
+    fn line(&mut self, start: usize, end: usize, next: usize, kind: LineKind) {
+        if let Some(lines) = &mut self.lines {
+            lines.push(Line {
+                start,
+                end,
+                next,
+                kind,
+            });
+        }
+    }
+
     fn finish_option(&mut self) {
         let Some((b, e)) = self.current.take() else {
             self.parts.clear();
             return;
         };
-        let parts = std::mem::take(&mut self.parts);
-        let multi_line = parts.len() > 1;
+        let text: &'t str = self.text;
+        // a one-line value is the file's text as it stands (already stripped)
+        if let [Some((s, t))] = self.parts[..] {
+            self.parts.clear();
+            if let Some(entry) = self
+                .blocks
+                .get_mut(b)
+                .and_then(|blk| blk.entries.get_mut(e))
+            {
+                entry.value_span = Span::new(self.file, s, t.max(s));
+                entry.value = Cow::Borrowed(text.get(s..t).unwrap_or(""));
+            }
+            return;
+        }
+        let multi_line = self.parts.len() > 1;
         let mut value = String::new();
         let mut pieces = Vec::new();
         let mut first_start = None;
         let mut last_end = None;
-        for (i, part) in parts.iter().enumerate() {
+        for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
                 value.push('\n');
             }
@@ -290,9 +461,10 @@ impl Builder<'_> {
                         span: Span::new(self.file, s, t),
                     });
                 }
-                value.push_str(self.text.get(s..t).unwrap_or(""));
+                value.push_str(text.get(s..t).unwrap_or(""));
             }
         }
+        self.parts.clear();
         // configparser joins with "\n" and rstrips the result
         let trimmed = value.trim_end_matches(python::is_space).len();
         value.truncate(trimmed);
@@ -304,7 +476,7 @@ impl Builder<'_> {
             let start = first_start.unwrap_or(entry.value_span.start as usize);
             let end = last_end.unwrap_or(start).max(start);
             entry.value_span = Span::new(self.file, start, end);
-            entry.value = value;
+            entry.value = Cow::Owned(value);
             entry.pieces = pieces;
         }
     }
@@ -312,7 +484,18 @@ impl Builder<'_> {
 
 /// Reads one file's text. Findings go to `diags`; the result is always usable.
 pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
-    let mut lines = Vec::with_capacity(text.len() / 24 + 1);
+    parse_raw(file, text, true, diags).into_owned()
+}
+
+/// [`parse`] without copying keys and one-line values out of `text`, and without the
+/// lines of the [`Cst`] unless `with_lines` (the include stage needs only the sections).
+#[allow(clippy::too_many_lines)] // one pass over the lines, as configparser's `_read`
+pub fn parse_raw<'t>(
+    file: FileId,
+    text: &'t str,
+    with_lines: bool,
+    diags: &mut Diagnostics,
+) -> Parsed<RawEntry<'t>> {
     let mut b = Builder {
         file,
         text,
@@ -321,6 +504,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
         parts: Vec::new(),
         errors: 0,
         first_unlisted: None,
+        lines: with_lines.then(|| Vec::with_capacity(text.len() / 24 + 1)),
     };
     let mut rejected = false;
     let mut in_section = false;
@@ -342,28 +526,29 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
         // read the rest as if the mark were not there, to report what else is wrong
         if let Some(first) = line_list.first_mut() {
             first.0 = 3.min(first.1);
-            lines.push(Line {
-                start: 0,
-                end: 3.min(first.1),
-                next: 3.min(first.1),
-                kind: LineKind::Comment,
-            });
+            b.line(0, 3.min(first.1), 3.min(first.1), LineKind::Comment);
         }
     }
 
     for (start, end, next) in line_list {
         let line = text.get(start..end).unwrap_or("");
-        let full_comment = {
-            let s = python::strip(line);
-            s.starts_with('#') || s.starts_with(';')
-        };
+        // `indent` counts chars, as Python's `len(line) - len(line.lstrip())`
+        let (lead, indent) = leading_space(line);
+        let full_comment = matches!(line.as_bytes().get(lead), Some(b'#' | b';'));
         let comment_start = if full_comment {
             Some(0)
         } else {
             inline_comment_start(line)
         };
-        let content_end = start + comment_start.unwrap_or(line.len());
-        let (vs, ve) = strip_range(text, start, content_end);
+        let content_end = comment_start.unwrap_or(line.len());
+        // the content starts at the first non-space character: an inline comment that
+        // qualifies cannot start inside the leading whitespace
+        let (vs, ve) = if full_comment || lead >= content_end {
+            (start, start)
+        } else {
+            let content = line.get(lead..content_end).unwrap_or("");
+            (start + lead, start + lead + trimmed_end(content))
+        };
         if vs == ve {
             // blank lines (without a comment) become empty lines of the current value
             if comment_start.is_none() && b.current.is_some() {
@@ -374,23 +559,12 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
             } else {
                 LineKind::Blank
             };
-            lines.push(Line {
-                start,
-                end,
-                next,
-                kind,
-            });
+            b.line(start, end, next, kind);
             continue;
         }
-        let indent = line.chars().take_while(|c| python::is_space(*c)).count();
         if in_section && b.current.is_some() && indent > indent_level {
             b.parts.push(Some((vs, ve)));
-            lines.push(Line {
-                start,
-                end,
-                next,
-                kind: LineKind::Continuation { value: (vs, ve) },
-            });
+            b.line(start, end, next, LineKind::Continuation { value: (vs, ve) });
             continue;
         }
         indent_level = indent;
@@ -407,12 +581,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
                 entries: Vec::new(),
             });
             in_section = true;
-            lines.push(Line {
-                start,
-                end,
-                next,
-                kind: LineKind::Section { name: name_range },
-            });
+            b.line(start, end, next, LineKind::Section { name: name_range });
             continue;
         }
         if !in_section {
@@ -429,15 +598,10 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
                     .supervisord("File contains no section headers."),
                 );
             }
-            lines.push(Line {
-                start,
-                end,
-                next,
-                kind: LineKind::Invalid,
-            });
+            b.line(start, end, next, LineKind::Invalid);
             continue;
         }
-        let Some(sep) = value.find(['=', ':']) else {
+        let Some(sep) = value.bytes().position(|c| c == b'=' || c == b':') else {
             // configparser keeps the current option open across a bad line
             rejected = true;
             b.errors += 1;
@@ -452,17 +616,12 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
                         .supervisord("Source contains parsing errors"),
                 );
             }
-            lines.push(Line {
-                start,
-                end,
-                next,
-                kind: LineKind::Invalid,
-            });
+            b.line(start, end, next, LineKind::Invalid);
             continue;
         };
         b.finish_option();
-        let key_raw = &value[..sep];
-        let key_len = key_raw.trim_end_matches(python::is_space).len();
+        let key_raw = value.get(..sep).unwrap_or("");
+        let key_len = trimmed_end(key_raw);
         let key_range = (vs, vs + key_len);
         let (value_start, value_end) = strip_range(text, vs + sep + 1, ve);
         if key_len == 0 {
@@ -482,35 +641,30 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
                         .supervisord("Source contains parsing errors"),
                 );
             }
-            lines.push(Line {
-                start,
-                end,
-                next,
-                kind: LineKind::Invalid,
-            });
+            b.line(start, end, next, LineKind::Invalid);
             continue;
         }
         let blk_index = b.blocks.len() - 1;
         if let Some(blk) = b.blocks.last_mut() {
-            blk.entries.push(Entry {
-                key: python::lower(&value[..key_len]),
+            blk.entries.push(RawEntry {
+                key: key_of(value.get(..key_len).unwrap_or("")),
                 key_span: Span::new(file, key_range.0, key_range.1),
-                value: String::new(),
+                value: Cow::Borrowed(""),
                 value_span: Span::new(file, value_start, value_end),
                 pieces: Vec::new(),
             });
             b.current = Some((blk_index, blk.entries.len() - 1));
             b.parts.push(Some((value_start, value_end)));
         }
-        lines.push(Line {
+        b.line(
             start,
             end,
             next,
-            kind: LineKind::Option {
+            LineKind::Option {
                 key: key_range,
                 value: (value_start, value_end),
             },
-        });
+        );
     }
     b.finish_option();
     if b.errors > MAX_LINE_ERRORS {
@@ -527,7 +681,10 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Parsed {
         );
     }
     Parsed {
-        cst: Cst { file, lines },
+        cst: Cst {
+            file,
+            lines: b.lines.unwrap_or_default(),
+        },
         blocks: b.blocks,
         rejected,
     }

@@ -49,6 +49,29 @@ fn case(text: &str) -> Case<'_> {
             assert_eq!(e.value_span.file, FILE);
         }
     }
+    // the include stage's form: the same sections, findings and verdict, without lines;
+    // a borrowed value is exactly the file's text at its span
+    let mut raw_diags = Diagnostics::new();
+    let raw = parse_raw(FILE, text, false, &mut raw_diags);
+    assert!(raw.cst.lines.is_empty());
+    assert_eq!(raw.rejected, parsed.rejected);
+    assert_eq!(
+        raw_diags.into_vec(),
+        diags.iter().cloned().collect::<Vec<_>>()
+    );
+    assert_eq!(raw.blocks.len(), parsed.blocks.len());
+    for (rb, b) in raw.blocks.iter().zip(&parsed.blocks) {
+        assert_eq!((&rb.name, rb.header), (&b.name, b.header));
+        assert_eq!(rb.entries.len(), b.entries.len());
+        for (re, e) in rb.entries.iter().zip(&b.entries) {
+            assert_eq!(&Entry::from(re.clone()), e);
+            if let Cow::Borrowed(v) = re.value {
+                let span = re.value_span;
+                assert_eq!(&text[span.start as usize..span.end as usize], v);
+                assert!(re.pieces.is_empty());
+            }
+        }
+    }
     Case {
         text,
         parsed,

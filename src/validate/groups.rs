@@ -14,24 +14,33 @@ pub(crate) fn check(cx: &Context<'_>, diags: &mut Diagnostics) {
     fcgi_program_in_group(cx, &listings, diags);
 }
 
-/// One item of a group's `programs=`.
-struct Listing {
+/// One item of a group's `programs=` (borrowed from the tree: 5000 programs in groups
+/// are 5000 items).
+struct Listing<'a> {
     /// The group section.
-    group: String,
+    group: &'a str,
     /// The listed program name, stripped.
-    name: String,
+    name: &'a str,
     /// The item's span.
     span: Span,
 }
 
+/// `prefix` + `name` in `buf` (reused: a lookup per listing needs no allocation).
+fn prefixed<'b>(buf: &'b mut String, prefix: &str, name: &str) -> &'b str {
+    buf.clear();
+    buf.push_str(prefix);
+    buf.push_str(name);
+    buf
+}
+
 /// Every non-empty item of every `[group:x]`'s `programs=`, in read order.
-fn listings(cx: &Context<'_>) -> Vec<Listing> {
+fn listings<'a>(cx: &Context<'a>) -> Vec<Listing<'a>> {
     let mut out = Vec::new();
     for section in cx.tree.sections.values() {
         if SectionKind::of(&section.name) != SectionKind::Group {
             continue;
         }
-        let Some(v) = cx.value(&section.name, "programs") else {
+        let Some(v) = cx.tree.get(&section.name, "programs") else {
             continue;
         };
         let mut offset = 0;
@@ -42,8 +51,8 @@ fn listings(cx: &Context<'_>) -> Vec<Listing> {
                 let lead = item.len() - item.trim_start_matches(python::is_space).len();
                 let start = offset + lead;
                 out.push(Listing {
-                    group: section.name.clone(),
-                    name: name.to_string(),
+                    group: &section.name,
+                    name,
                     span: v.span_of(start, start + name.len()),
                 });
             }
@@ -75,14 +84,15 @@ fn listings(cx: &Context<'_>) -> Vec<Listing> {
 fn program_in_several_groups(cx: &Context<'_>, listings: &[Listing], diags: &mut Diagnostics) {
     let sections = &cx.tree.sections;
     let mut first: Map<&str, &Listing> = Map::default();
+    let mut name = String::new();
     for l in listings {
         // an unknown name is SV215's business
-        if !sections.contains_key(&format!("program:{}", l.name))
-            && !sections.contains_key(&format!("fcgi-program:{}", l.name))
+        if !sections.contains_key(prefixed(&mut name, "program:", l.name))
+            && !sections.contains_key(prefixed(&mut name, "fcgi-program:", l.name))
         {
             continue;
         }
-        match first.get(l.name.as_str()) {
+        match first.get(l.name) {
             Some(f) => {
                 let message = if f.group == l.group {
                     format!("`{}` is listed twice in `[{}]`", l.name, l.group)
@@ -100,7 +110,7 @@ fn program_in_several_groups(cx: &Context<'_>, listings: &[Listing], diags: &mut
                 );
             }
             None => {
-                first.insert(&l.name, l);
+                first.insert(l.name, l);
             }
         }
     }
@@ -126,13 +136,14 @@ fn program_in_several_groups(cx: &Context<'_>, listings: &[Listing], diags: &mut
 /// Remove the fcgi-program from the group; it gets a group of its own.
 fn fcgi_program_in_group(cx: &Context<'_>, listings: &[Listing], diags: &mut Diagnostics) {
     let sections = &cx.tree.sections;
+    let mut name = String::new();
     for l in listings {
-        let fcgi = format!("fcgi-program:{}", l.name);
-        let Some(section) = sections.get(&fcgi) else {
+        let Some(section) = sections.get(prefixed(&mut name, "fcgi-program:", l.name)) else {
             continue;
         };
+        let fcgi = name.clone();
         // both kinds: supervisord refuses the name as ambiguous (SV216)
-        if sections.contains_key(&format!("program:{}", l.name)) {
+        if sections.contains_key(prefixed(&mut name, "program:", l.name)) {
             continue;
         }
         diags.push(

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 
 use super::Context;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::include::Map;
 use crate::ir::Process;
 use crate::python;
 use crate::source::Span;
@@ -62,19 +61,12 @@ struct Writer<'a> {
     processes: usize,
 }
 
-/// The processes and writers of one log path.
-struct Sharers<'a> {
-    /// How many distinct processes write it.
-    processes: usize,
-    /// The last process counted: a process's two channels are visited one after the
-    /// other and every process is visited once, so this is enough to count each once.
-    last: (&'a str, &'a str),
-    /// Its writers in first-seen order.
-    writers: Vec<Writer<'a>>,
-}
+/// One log file named by one channel of one process: the path (normalised), the
+/// process (its index in `cx.live`) and the channel (0: stdout, 1: stderr).
+type Named<'a> = (Cow<'a, str>, u32, u8);
 
-/// Log path (normalised) -> who writes it, in first-seen order.
-type ByPath<'a> = Map<Cow<'a, str>, Sharers<'a>>;
+/// The channels' keys, by the channel number of [`Named`].
+const LOG_KEYS: [&str; 2] = ["stdout_logfile", "stderr_logfile"];
 
 /// True when `python::normpath(p)` is `p` itself (checked without building it): no
 /// empty, `.` or `..` component, no trailing or doubled `/`.
@@ -108,63 +100,72 @@ fn is_normal(p: &str) -> bool {
 /// ## Fix
 /// Give every process its own file: `stdout_logfile=/var/log/worker_%(process_num)02d.log`.
 fn shared_log_file(cx: &Context<'_>, diags: &mut Diagnostics) {
-    // path -> (distinct processes, writers in first-seen order)
-    let mut by_path: ByPath<'_> = Map::default();
-    for p in &cx.live {
-        let me = (p.section.as_str(), p.name.as_str());
-        for (key, file) in [
-            ("stdout_logfile", p.stdout_logfile.as_str()),
-            ("stderr_logfile", p.stderr_logfile.as_str()),
-        ] {
-            if !is_regular_path(file) {
+    // every (path, process, channel) in visiting order, then sorted by path: a run of one
+    // path is its writers in visiting order (a list rather than a map keyed by path: a
+    // config of 5000 programs names 20,000 files, nearly all of them once)
+    let mut named: Vec<Named<'_>> = Vec::new();
+    // the processes of a section come one after the other: look its keys up once
+    let mut last: Option<(&str, [bool; 2])> = None;
+    for (i, p) in cx.live.iter().enumerate() {
+        let Ok(index) = u32::try_from(i) else {
+            break;
+        };
+        let has = match last {
+            Some((section, has)) if std::ptr::eq(section, p.section.as_str()) => has,
+            _ => {
+                let has = LOG_KEYS.map(|k| cx.value(&p.section, k).is_some());
+                last = Some((p.section.as_str(), has));
+                has
+            }
+        };
+        for (channel, file) in [p.stdout_logfile.as_str(), p.stderr_logfile.as_str()]
+            .into_iter()
+            .enumerate()
+        {
+            if !is_regular_path(file) || !has[channel] {
                 continue;
             }
-            let Some(v) = cx.value(&p.section, key) else {
-                continue;
-            };
             let path = if is_normal(file) {
                 Cow::Borrowed(file)
             } else {
                 Cow::Owned(python::normpath(file))
             };
-            let span = v.span();
-            let writer = Writer {
-                section: &p.section,
-                key,
-                span,
-                processes: 1,
-            };
-            match by_path.entry(path) {
-                indexmap::map::Entry::Vacant(e) => {
-                    e.insert(Sharers {
-                        processes: 1,
-                        last: me,
-                        writers: vec![writer],
-                    });
-                }
-                indexmap::map::Entry::Occupied(mut e) => {
-                    let entry = e.get_mut();
-                    if entry.last != me {
-                        entry.last = me;
-                        entry.processes += 1;
-                    }
-                    if let Some(w) = entry
-                        .writers
-                        .iter_mut()
-                        .find(|w| *w.section == *p.section && w.key == key)
-                    {
-                        w.processes += 1;
-                    } else {
-                        entry.writers.push(writer);
-                    }
-                }
-            }
+            named.push((path, index, u8::from(channel == 1)));
         }
     }
-    for (path, sharers) in by_path {
-        let (procs, mut writers) = (sharers.processes, sharers.writers);
-        if procs < 2 {
+    // (path, process, channel) are unique: the order is total
+    named.sort_unstable();
+    // runs of one path written by two processes or more, in order of first appearance
+    let mut shared: Vec<&[Named<'_>]> = named
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.windows(2).any(|w| w[0].1 != w[1].1))
+        .collect();
+    shared.sort_by_key(|run| run.first().map(|n| (n.1, n.2)));
+    for run in shared {
+        let Some(path) = run.first().map(|n| &n.0) else {
             continue;
+        };
+        let procs = 1 + run.windows(2).filter(|w| w[0].1 != w[1].1).count();
+        // its writers, (section, key), in visiting order, with how many processes each
+        let mut writers: Vec<Writer<'_>> = Vec::new();
+        for (_, index, channel) in run {
+            let Some(p) = cx.live.get(*index as usize) else {
+                continue;
+            };
+            let key = LOG_KEYS[usize::from(*channel)];
+            if let Some(w) = writers
+                .iter_mut()
+                .find(|w| *w.section == *p.section && w.key == key)
+            {
+                w.processes += 1;
+            } else if let Some(v) = cx.value(&p.section, key) {
+                writers.push(Writer {
+                    section: &p.section,
+                    key,
+                    span: v.span(),
+                    processes: 1,
+                });
+            }
         }
         writers.sort_by_key(|w| w.span);
         let mut sections: Vec<String> = Vec::new();
@@ -402,7 +403,7 @@ fn signal_like_exitcodes(
     let first = p.command.split_whitespace().next().unwrap_or("");
     let shell = ["sh", "bash", "dash", "zsh", "ash"]
         .iter()
-        .any(|s| first == *s || first.ends_with(&format!("/{s}")));
+        .any(|s| first == *s || first.rsplit_once('/').is_some_and(|(_, last)| last == *s));
     if shell {
         return;
     }

@@ -52,20 +52,14 @@ impl Context<'_> {
 /// Runs every rule. Rules only add findings; none changes what supervisord accepts.
 pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Diagnostics) {
     // several rules walk the processes: collect them once
-    let mut seen = rustc_hash::FxHashSet::default();
-    let live: Vec<&ir::Process> = resolved
-        .groups
-        .iter()
-        .filter(|g| !g.shadowed)
-        .flat_map(|g| &g.processes)
-        .filter(|p| seen.insert((p.section.as_str(), p.name.as_str())))
-        .collect();
+    let live = live_processes(resolved);
     let mut sections = rustc_hash::FxHashSet::default();
     let per_section = live
         .iter()
         .copied()
         .filter(|p| sections.insert(p.section.as_str()))
         .collect();
+    drop(sections);
     let cx = Context {
         tree,
         resolved,
@@ -73,14 +67,98 @@ pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Dia
         live,
         per_section,
     };
-    duplicate_keys(tree, diags);
-    sections::check(&cx, diags);
-    groups::check(&cx, diags);
-    programs::check(&cx, diags);
-    logs::check(&cx, diags);
-    servers::check(&cx, diags);
-    laravel::check(&cx, diags);
-    host::check(&cx, diags);
+    // the rules only push findings: the later half runs on a helper thread into a sink of
+    // its own, appended after the first half's, which is the order of running them in turn
+    let later = |cx: &Context<'_>, diags: &mut Diagnostics| {
+        logs::check(cx, diags);
+        servers::check(cx, diags);
+        laravel::check(cx, diags);
+        host::check(cx, diags);
+    };
+    let template = diags.empty_like();
+    let parallel = cx.live.len() >= PARALLEL_PROCESSES
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    // whichever thread gets to the later half first runs it: on a busy machine the helper
+    // may not get a core before this thread is done with the first half, which then does
+    // not wait for it
+    let claimed = std::sync::atomic::AtomicBool::new(false);
+    let claim = || !claimed.swap(true, std::sync::atomic::Ordering::AcqRel);
+    let run_later = || {
+        let mut found = template.empty_like();
+        later(&cx, &mut found);
+        found
+    };
+    let later_found = std::thread::scope(|scope| {
+        let helper = parallel.then(|| scope.spawn(|| claim().then(run_later)));
+        duplicate_keys(tree, diags);
+        sections::check(&cx, diags);
+        groups::check(&cx, diags);
+        programs::check(&cx, diags);
+        if claim() {
+            return run_later();
+        }
+        match helper.map(std::thread::ScopedJoinHandle::join) {
+            Some(Ok(Some(found))) => found,
+            // a panic in a rule is a bug: let it surface as it would have here
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            // not reached: this thread claims the later half when the helper does not
+            Some(Ok(None)) | None => run_later(),
+        }
+    });
+    diags.extend(later_found);
+}
+
+/// Below this many processes, the rules run on this thread alone.
+const PARALLEL_PROCESSES: usize = 256;
+
+/// Every process of the groups that are not shadowed, the first of each (section, name).
+///
+/// A section's processes come in runs (one per listing of the program); only a section
+/// listed more than once, or a run that repeats a name, needs a set of what was seen:
+/// a config of 5000 programs would otherwise keep 20,000 pairs in one (over a megabyte,
+/// at the moment memory peaks).
+fn live_processes(resolved: &ir::Resolved) -> Vec<&ir::Process> {
+    let all = || {
+        resolved
+            .groups
+            .iter()
+            .filter(|g| !g.shadowed)
+            .flat_map(|g| g.processes.chunk_by(|a, b| a.section == b.section))
+    };
+    let mut runs: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    for run in all() {
+        if let Some(p) = run.first() {
+            *runs.entry(p.section.as_str()).or_default() += 1;
+        }
+    }
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut live = Vec::new();
+    for run in all() {
+        let alone = run
+            .first()
+            .is_some_and(|p| runs.get(p.section.as_str()) == Some(&1));
+        if alone && distinct_names(run) {
+            live.extend(run);
+        } else {
+            live.extend(
+                run.iter()
+                    .filter(|p| seen.insert((p.section.as_str(), p.name.as_str()))),
+            );
+        }
+    }
+    live
+}
+
+/// True when no two processes of `run` have the same name.
+fn distinct_names(run: &[ir::Process]) -> bool {
+    if run.len() <= 16 {
+        return run
+            .iter()
+            .enumerate()
+            .all(|(i, p)| run[..i].iter().all(|q| q.name != p.name));
+    }
+    let mut names = rustc_hash::FxHashSet::default();
+    run.iter().all(|p| names.insert(p.name.as_str()))
 }
 
 /// SV007 duplicate-key: a key set twice in one section; the later one wins.

@@ -117,7 +117,7 @@ fn unknown_keys(cx: &Context<'_>, diags: &mut Diagnostics) {
         .flat_map(|k| k.keys().iter().map(|s| s.name))
         .collect();
     for (key, v) in &cx.tree.defaults {
-        if all.contains(&key.as_str()) {
+        if all.contains(&key) {
             continue;
         }
         let d = Diagnostic::new(

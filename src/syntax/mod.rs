@@ -202,9 +202,9 @@ pub struct Parsed<E = Entry> {
     pub rejected: bool,
 }
 
-impl Parsed<RawEntry<'_>> {
-    /// The owned form of every entry.
-    pub fn into_owned(self) -> Parsed {
+impl<E> Parsed<E> {
+    /// The same blocks with every entry converted.
+    fn map_entries<T>(self, convert: impl Fn(E) -> T) -> Parsed<T> {
         Parsed {
             cst: self.cst,
             blocks: self
@@ -213,7 +213,7 @@ impl Parsed<RawEntry<'_>> {
                 .map(|b| Block {
                     name: b.name,
                     header: b.header,
-                    entries: b.entries.into_iter().map(Entry::from).collect(),
+                    entries: b.entries.into_iter().map(&convert).collect(),
                 })
                 .collect(),
             rejected: self.rejected,
@@ -221,22 +221,17 @@ impl Parsed<RawEntry<'_>> {
     }
 }
 
+impl Parsed<RawEntry<'_>> {
+    /// The owned form of every entry.
+    pub fn into_owned(self) -> Parsed {
+        self.map_entries(Entry::from)
+    }
+}
+
 impl Parsed {
     /// The entries as [`RawEntry`]s (owning their text).
     pub fn into_raw<'t>(self) -> Parsed<RawEntry<'t>> {
-        Parsed {
-            cst: self.cst,
-            blocks: self
-                .blocks
-                .into_iter()
-                .map(|b| Block {
-                    name: b.name,
-                    header: b.header,
-                    entries: b.entries.into_iter().map(RawEntry::from).collect(),
-                })
-                .collect(),
-            rejected: self.rejected,
-        }
+        self.map_entries(RawEntry::from)
     }
 }
 

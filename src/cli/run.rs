@@ -11,7 +11,17 @@ use svconf::run::StartupLevel;
 use super::{DiagFormat, EnvArgs};
 
 /// Arguments of `svconf run`.
+///
+/// The checking options shared with `check` do not apply (the host checks are always on,
+/// there is no fragment to run, findings are not reported), so they are hidden here.
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("host", |a| a.hide(true)),
+    mut_arg("fragment", |a| a.hide(true)),
+    mut_arg("allow", |a| a.hide(true)),
+    mut_arg("deny", |a| a.hide(true)),
+    mut_arg("python", |a| a.hide(true))
+)]
 pub(crate) struct RunArgs {
     /// The config (default: the first of supervisord's search locations).
     config: Option<PathBuf>,

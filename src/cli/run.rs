@@ -56,8 +56,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
                 options.startup_messages = messages;
                 plan
             }
-            Err(findings) => {
-                eprint!("{findings}");
+            Err(refusal) => {
+                eprint!("{}", refusal.report);
                 eprintln!(
                     "svconf: supervisord would refuse `{}`; nothing was started",
                     config.display()
@@ -68,10 +68,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
         let env_args = args.env.clone();
         let reload = move || match compile(&config, &env_args) {
             Ok(Ok((plan, _))) => Ok(plan),
-            Ok(Err(_)) => Err(format!(
-                "supervisord would refuse it: {}",
-                one_line_findings(&config, &env_args)
-            )),
+            Ok(Err(refusal)) => Err(format!("supervisord would refuse it: {}", refusal.summary)),
             Err(e) => Err(e.to_string()),
         };
         svconf::run::run(plan, Some(Box::new(reload)), &options)
@@ -84,8 +81,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode, Error> {
 enum ChildOutcome {
     /// The plan and supervisord's parse warnings.
     Plan(Box<Plan>, StartupMessages),
-    /// supervisord would refuse the config: the rendered findings.
-    Refused(String),
+    /// supervisord would refuse the config.
+    Refused(Refusal),
     /// svconf could not compile (unreadable file, bad arguments): the parent redoes it to
     /// report the error itself.
     Failed,
@@ -97,7 +94,7 @@ enum ChildOutcome {
 fn compile_in_child(
     config: &Path,
     env_args: &EnvArgs,
-) -> Result<Result<(Plan, StartupMessages), String>, Error> {
+) -> Result<Result<(Plan, StartupMessages), Refusal>, Error> {
     use std::io::Write;
     let Ok((read, write)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else {
         return compile(config, env_args);
@@ -138,21 +135,33 @@ fn compile_in_child(
     }
 }
 
+/// Why supervisord would refuse the config, for a person and for the launcher's log.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Refusal {
+    /// The rendered findings (stderr, before anything starts).
+    report: String,
+    /// The errors as `file:line:col: CODE message`, on one line (the launcher's log holds
+    /// one line per entry: a HUP with a broken config).
+    summary: String,
+}
+
 /// Lines for the launcher's log before `supervisord started`.
 type StartupMessages = Vec<(StartupLevel, String)>;
 
 /// Compiles the config as supervisord reads it on this host: the plan and the warnings
-/// supervisord itself logs while reading it, or the rendered findings when supervisord
-/// would refuse it.
+/// supervisord itself logs while reading it, or why supervisord would refuse it.
 fn compile(
     config: &Path,
     env_args: &EnvArgs,
-) -> Result<Result<(Plan, StartupMessages), String>, Error> {
+) -> Result<Result<(Plan, StartupMessages), Refusal>, Error> {
     let mut env = env_args.build()?;
     // this is the host the config runs on: users, directories and commands are real
     env.host_checks = true;
     let compiled = svconf::compile(config, &env, &env_args.options()?)?;
-    let refused = || super::render(&compiled, DiagFormat::Human, super::stderr_tty());
+    let refused = || Refusal {
+        report: super::render(&compiled, DiagFormat::Human, super::stderr_tty()),
+        summary: error_summary(&compiled),
+    };
     if compiled.refused_by_supervisord() {
         return Ok(Err(refused()));
     }
@@ -210,16 +219,8 @@ fn one_line(
     }
 }
 
-/// The errors of the config, each as `file:line:col: CODE message`, on one line (for the
-/// launcher's log, which holds one line per entry).
-fn one_line_findings(config: &Path, env_args: &EnvArgs) -> String {
-    let compiled = env_args.build().and_then(|mut env| {
-        env.host_checks = true;
-        svconf::compile(config, &env, &env_args.options()?)
-    });
-    let Ok(compiled) = compiled else {
-        return "it cannot be read".to_string();
-    };
+/// The errors of the config, each as `file:line:col: CODE message`, on one line.
+fn error_summary(compiled: &svconf::Compiled) -> String {
     let cwd = std::env::current_dir().ok();
     let findings: Vec<String> = compiled
         .diagnostics

@@ -538,7 +538,7 @@ fn process(
             let (exe, lookup) = if env.host_checks {
                 let found = lookups
                     .entry((dirs.clone(), first.clone()))
-                    .or_insert_with(|| find(&dirs, first))
+                    .or_insert_with(|| find_executable(&dirs, first))
                     .clone();
                 match found {
                     Some(found) => (Some(found), Lookup::Found),
@@ -630,9 +630,10 @@ fn search_path_of(p: &ir::Process, env: &Env) -> (Vec<String>, SearchPathSource)
     }
 }
 
-/// `get_execv_args`: the first `dir/name` that `stat` accepts (a directory or a file without
-/// the x bit still stops the search; the spawn then fails on it).
-fn find(dirs: &[String], name: &str) -> Option<String> {
+/// supervisord's `get_execv_args` search: the first `dir/name` that `stat` accepts (a
+/// directory or a file without the x bit still stops the search; the spawn then fails on it).
+/// The runtime searches with it at each spawn, this module once with `--host`.
+pub fn find_executable(dirs: &[String], name: &str) -> Option<String> {
     dirs.iter()
         .map(|d| python_join(d, name))
         .find(|candidate| std::fs::metadata(candidate).is_ok())

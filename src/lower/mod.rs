@@ -1826,21 +1826,7 @@ impl<'a> Lowerer<'a> {
         base: &VarMap,
         local: &VarMap,
     ) -> LogSettings {
-        let (lf_key, bu_key, mb_key, sy_key) = if channel == "stdout" {
-            (
-                "stdout_logfile",
-                "stdout_logfile_backups",
-                "stdout_logfile_maxbytes",
-                "stdout_syslog",
-            )
-        } else {
-            (
-                "stderr_logfile",
-                "stderr_logfile_backups",
-                "stderr_logfile_maxbytes",
-                "stderr_syslog",
-            )
-        };
+        let (lf_key, bu_key, mb_key, sy_key) = log_key_names(channel);
         let mut file = match (&memo.file, keys.file) {
             (Some(f), _) => f.clone(),
             (None, None) => LogFile::Auto,
@@ -2247,6 +2233,25 @@ struct Job<'a> {
 }
 
 /// The values of one log channel's keys in a section, looked up once for all its processes.
+/// A channel's log keys: file, backups, maxbytes, syslog.
+fn log_key_names(channel: &str) -> (&'static str, &'static str, &'static str, &'static str) {
+    if channel == "stdout" {
+        (
+            "stdout_logfile",
+            "stdout_logfile_backups",
+            "stdout_logfile_maxbytes",
+            "stdout_syslog",
+        )
+    } else {
+        (
+            "stderr_logfile",
+            "stderr_logfile_backups",
+            "stderr_logfile_maxbytes",
+            "stderr_syslog",
+        )
+    }
+}
+
 struct LogKeys<'a> {
     file: Option<&'a Value>,
     backups: Option<&'a Value>,
@@ -2256,21 +2261,7 @@ struct LogKeys<'a> {
 
 impl<'a> LogKeys<'a> {
     fn new(tree: &'a Tree, section: Option<&'a crate::include::Section>, channel: &str) -> Self {
-        let (file, backups, maxbytes, syslog) = if channel == "stdout" {
-            (
-                "stdout_logfile",
-                "stdout_logfile_backups",
-                "stdout_logfile_maxbytes",
-                "stdout_syslog",
-            )
-        } else {
-            (
-                "stderr_logfile",
-                "stderr_logfile_backups",
-                "stderr_logfile_maxbytes",
-                "stderr_syslog",
-            )
-        };
+        let (file, backups, maxbytes, syslog) = log_key_names(channel);
         Self {
             file: tree.get_in(section, file),
             backups: tree.get_in(section, backups),

@@ -194,27 +194,19 @@ fn raise_limit(resource: nix::sys::resource::Resource, min: i64) {
 
 /// `[supervisord] user=`: supervisord's `drop_privileges` for the launcher itself.
 fn drop_launcher_privileges(uid: i64) -> Result<(), String> {
-    let raw = libc::uid_t::try_from(uid).map_err(|_| format!("Can't find uid {uid}"))?;
-    let current = nix::unistd::getuid().as_raw();
-    if current == raw {
+    let Some(credentials) = spawn::switch_to(uid)? else {
         return Ok(());
-    }
-    if current != 0 {
-        return Err("Can't drop privilege as nonroot user".into());
-    }
-    let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(raw))
-        .ok()
-        .flatten()
-        .ok_or_else(|| format!("Can't find uid {uid}"))?;
-    let mut groups = vec![user.gid];
-    if let Ok(name) = std::ffi::CString::new(user.name.as_str()) {
-        if let Ok(list) = nix::unistd::getgrouplist(&name, user.gid) {
-            groups.extend(list.into_iter().filter(|g| *g != user.gid));
-        }
-    }
+    };
+    let groups: Vec<nix::unistd::Gid> = credentials
+        .groups
+        .iter()
+        .map(|&g| nix::unistd::Gid::from_raw(g))
+        .collect();
     nix::unistd::setgroups(&groups).map_err(|_| "Could not set groups of effective user")?;
-    nix::unistd::setgid(user.gid).map_err(|_| "Could not set group id of effective user")?;
-    nix::unistd::setuid(user.uid).map_err(|e| format!("Could not set user id: {e}"))?;
+    nix::unistd::setgid(nix::unistd::Gid::from_raw(credentials.gid))
+        .map_err(|_| "Could not set group id of effective user")?;
+    nix::unistd::setuid(nix::unistd::Uid::from_raw(credentials.uid))
+        .map_err(|e| format!("Could not set user id: {e}"))?;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use nix::errno::Errno;
 use nix::libc;
 
-use crate::emit::plan::Process;
+use crate::emit::plan::{Process, find_executable};
 use crate::python::repr;
 
 /// Who the child runs as.
@@ -28,11 +28,7 @@ enum Privileges {
     /// supervisord's `drop_privileges` refuses: the whole line the child writes to fd 2.
     Refuse(Vec<u8>),
     /// `setgroups`, `setgid`, `setuid`.
-    Drop {
-        uid: libc::uid_t,
-        gid: libc::gid_t,
-        groups: Vec<libc::gid_t>,
-    },
+    Drop(Credentials),
 }
 
 /// A child ready to be forked: every value the child needs, already in C form.
@@ -71,20 +67,11 @@ pub(crate) fn prepare(process: &Process, environment: &[Rc<str>]) -> Result<Prep
         (program.clone(), std::fs::metadata(program).ok())
     } else {
         let dirs = process.search_path.as_deref().unwrap_or_default();
-        let mut found = None;
-        for dir in dirs {
-            let candidate = if dir.is_empty() || dir.ends_with('/') {
-                format!("{dir}{program}")
-            } else {
-                format!("{dir}/{program}")
-            };
-            if let Ok(meta) = std::fs::metadata(&candidate) {
-                found = Some((candidate, meta));
-                break;
+        match find_executable(dirs, program) {
+            Some(path) => {
+                let meta = std::fs::metadata(&path).ok();
+                (path, meta)
             }
-        }
-        match found {
-            Some((path, meta)) => (path, Some(meta)),
             None => (program.clone(), None),
         }
     };
@@ -154,27 +141,28 @@ pub(crate) fn prepare(process: &Process, environment: &[Rc<str>]) -> Result<Prep
     })
 }
 
-/// supervisord's `drop_privileges`, decided in the parent.
-fn privileges(process: &Process) -> (Privileges, String) {
-    let Some(uid) = process.uid else {
-        return (Privileges::Keep, String::new());
-    };
-    let text = uid.to_string();
-    let refuse = |why: &str| {
-        Privileges::Refuse(format!("supervisor: couldn't setuid to {uid}: {why}\n").into_bytes())
-    };
-    let Ok(raw) = libc::uid_t::try_from(uid) else {
-        return (refuse(&format!("Can't find uid {uid}")), text);
-    };
+/// Who to become: a uid, its primary gid, and its groups (the primary one first).
+#[derive(Debug)]
+pub(crate) struct Credentials {
+    pub(crate) uid: libc::uid_t,
+    pub(crate) gid: libc::gid_t,
+    pub(crate) groups: Vec<libc::gid_t>,
+}
+
+/// supervisord's `drop_privileges` decision for `uid`: nothing to do (`None`) when this
+/// process already runs as it, else the credentials to switch to, or why that cannot be done
+/// (supervisord's words). Used for the children and for the launcher itself.
+pub(crate) fn switch_to(uid: i64) -> Result<Option<Credentials>, String> {
+    let raw = libc::uid_t::try_from(uid).map_err(|_| format!("Can't find uid {uid}"))?;
     let current = nix::unistd::getuid().as_raw();
     if current == raw {
-        return (Privileges::Keep, text);
+        return Ok(None);
     }
     if current != 0 {
-        return (refuse("Can't drop privilege as nonroot user"), text);
+        return Err("Can't drop privilege as nonroot user".into());
     }
     let Ok(Some(user)) = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(raw)) else {
-        return (refuse(&format!("Can't find uid {uid}")), text);
+        return Err(format!("Can't find uid {uid}"));
     };
     let gid = user.gid.as_raw();
     let mut groups = vec![gid];
@@ -187,14 +175,26 @@ fn privileges(process: &Process) -> (Privileges, String) {
             }
         }
     }
-    (
-        Privileges::Drop {
-            uid: raw,
-            gid,
-            groups,
-        },
-        text,
-    )
+    Ok(Some(Credentials {
+        uid: raw,
+        gid,
+        groups,
+    }))
+}
+
+/// supervisord's `drop_privileges` for a child, decided in the parent.
+fn privileges(process: &Process) -> (Privileges, String) {
+    let Some(uid) = process.uid else {
+        return (Privileges::Keep, String::new());
+    };
+    let privileges = match switch_to(uid) {
+        Ok(None) => Privileges::Keep,
+        Ok(Some(credentials)) => Privileges::Drop(credentials),
+        Err(why) => Privileges::Refuse(
+            format!("supervisor: couldn't setuid to {uid}: {why}\n").into_bytes(),
+        ),
+    };
+    (privileges, uid.to_string())
 }
 
 /// The pipes a child gets as fds 0, 1 and 2 (`stderr` None: fd 2 is fd 1, `redirect_stderr`).
@@ -311,7 +311,7 @@ unsafe fn exec_child(
                 write_all(line);
                 not_spawned();
             }
-            Privileges::Drop { uid, gid, groups } => {
+            Privileges::Drop(Credentials { uid, gid, groups }) => {
                 let why = if libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) != 0
                 {
                     Some("Could not set groups of effective user")

@@ -92,31 +92,25 @@ fn message(d: &Diagnostic) -> String {
 /// Encodes a command's data (the text after `::`): `%`, CR and LF, as the
 /// Actions runner's `escapeData` does.
 pub(crate) fn escape_data(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            _ => out.push(c),
-        }
-    }
-    out
+    escape(text, "")
 }
 
 /// Encodes a property value: what [`escape_data`] encodes, plus `:` and `,`,
 /// which separate the properties from each other and from the data
 /// (the runner's `escapeProperty`).
 pub(crate) fn escape_property(text: &str) -> String {
+    escape(text, ":,")
+}
+
+/// Percent-encodes `%`, CR, LF and the `extra` characters.
+fn escape(text: &str, extra: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            _ => out.push(c),
+        if matches!(c, '%' | '\r' | '\n') || extra.contains(c) {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "%{:02X}", u32::from(c));
+        } else {
+            out.push(c);
         }
     }
     out

@@ -231,24 +231,29 @@ impl Options {
         }
     }
 
-    /// The number `key` has in this section, if it has one.
-    fn number(&self, key: &str) -> Option<u32> {
-        match crate::ir::keys::known_key_number(key) {
-            Some(n) => Some(u32::from(n)),
-            None => self
-                .others
-                .iter()
-                .position(|o| &**o == key)
-                .and_then(|i| u32::try_from(i).ok())
-                .and_then(|i| i.checked_add(u32::from(crate::ir::keys::known_key_count()))),
-        }
+    /// The number of `key`, known not to be one of the known keys, in this section.
+    fn other_number(&self, key: &str) -> Option<u32> {
+        self.others
+            .iter()
+            .position(|o| &**o == key)
+            .and_then(|i| u32::try_from(i).ok())
+            .and_then(|i| i.checked_add(u32::from(crate::ir::keys::known_key_count())))
     }
 
     fn position(&self, key: &str) -> Option<usize> {
+        self.locate(key, crate::ir::keys::known_key_number(key))
+    }
+
+    /// [`Self::position`] of `key` whose known-key number (`None`: it has none) the
+    /// reader already found.
+    fn locate(&self, key: &str, known: Option<u16>) -> Option<usize> {
         if let Some(index) = &self.index {
             return index.get(key).copied();
         }
-        let n = self.number(key)?;
+        let n = match known {
+            Some(n) => u32::from(n),
+            None => self.other_number(key)?,
+        };
         self.entries.iter().position(|(k, _)| *k == n)
     }
 
@@ -281,7 +286,14 @@ impl Options {
 
     /// Sets `key`, known not to be set yet, last.
     fn push_new(&mut self, key: &str, value: Value) {
-        let n = if let Some(n) = self.number(key) {
+        self.push_new_known(key, crate::ir::keys::known_key_number(key), value);
+    }
+
+    /// [`Self::push_new`] of a key whose known-key number the reader already found.
+    fn push_new_known(&mut self, key: &str, known: Option<u16>, value: Value) {
+        let n = if let Some(n) = known {
+            u32::from(n)
+        } else if let Some(n) = self.other_number(key) {
             n
         } else {
             let Some(n) = u32::try_from(self.others.len())
@@ -463,6 +475,7 @@ impl Tree {
                     value,
                     value_span,
                     pieces,
+                    known,
                 } = entry;
                 // (most values have no `%` at all: one byte search settles them)
                 if !is_default && value.as_bytes().contains(&b'%') && value.contains("%(here)s") {
@@ -493,7 +506,8 @@ impl Tree {
                     from_default: is_default,
                     rewritten: false,
                 };
-                match target.get_mut(key.as_ref()) {
+                let at = target.locate(&key, known);
+                match at.and_then(|i| target.entries.get_mut(i)).map(|(_, v)| v) {
                     Some(old) => {
                         let mut earlier = old.rare.take().map(|r| r.earlier).unwrap_or_default();
                         earlier.push(old.key_span());
@@ -501,7 +515,7 @@ impl Tree {
                         *old = new;
                     }
                     None => {
-                        target.push_new(&key, new);
+                        target.push_new_known(&key, known, new);
                     }
                 }
             }

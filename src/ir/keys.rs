@@ -291,22 +291,24 @@ fn known_keys() -> &'static KnownKeys {
 /// The reader keys its options with this text instead of a copy per option: a config of
 /// 5000 programs has about 100,000 options, nearly all of them spelled as one of these.
 pub fn known_key(name: &str) -> Option<&'static str> {
-    known_keys()
-        .1
-        .get(name.len())?
-        .iter()
-        .find(|(k, _)| *k == name)
-        .map(|(k, _)| *k)
+    known_key_entry(name).map(|(k, _)| k)
 }
 
 /// The number of a key some section reads (see [`known_key_name`]), if `name` is one.
 pub fn known_key_number(name: &str) -> Option<u16> {
+    known_key_entry(name).map(|(_, n)| n)
+}
+
+/// [`known_key`] and [`known_key_number`] in one lookup.
+pub fn known_key_entry(name: &str) -> Option<(&'static str, u16)> {
+    let last = *name.as_bytes().last()?;
+    // keys of one length mostly differ in their last byte: compare it before the rest
     known_keys()
         .1
         .get(name.len())?
         .iter()
-        .find(|(k, _)| *k == name)
-        .map(|(_, n)| *n)
+        .find(|(k, _)| k.as_bytes().last() == Some(&last) && *k == name)
+        .copied()
 }
 
 /// The key numbered `n` by [`known_key_number`].

@@ -154,6 +154,8 @@ pub struct RawEntry<'t> {
     pub value_span: Span,
     /// Where each line of a multi-line value came from (empty for a one-line value).
     pub pieces: Vec<Piece>,
+    /// The key's number when it is one supervisord reads ([`crate::ir::keys::known_key_number`]).
+    pub known: Option<u16>,
 }
 
 impl From<RawEntry<'_>> for Entry {
@@ -171,6 +173,7 @@ impl From<RawEntry<'_>> for Entry {
 impl From<Entry> for RawEntry<'_> {
     fn from(e: Entry) -> Self {
         Self {
+            known: crate::ir::keys::known_key_number(&e.key),
             key: Cow::Owned(e.key),
             key_span: e.key_span,
             value: Cow::Owned(e.value),
@@ -235,38 +238,37 @@ impl Parsed {
     }
 }
 
-/// Splits text into lines the way Python's universal-newline reading does
-/// (`\n`, `\r\n` and a lone `\r` all end a line).
-fn split_lines(text: &str) -> Vec<(usize, usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len() / 24 + 1);
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                out.push((start, i, i + 1));
-                start = i + 1;
+/// The lines of a text as Python's universal-newline reading splits them (`\n`, `\r\n`
+/// and a lone `\r` all end a line): (start, end of text, start of the next line).
+struct Lines<'t> {
+    bytes: &'t [u8],
+    at: usize,
+}
+
+impl Iterator for Lines<'_> {
+    type Item = (usize, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.at;
+        let rest = self.bytes.get(start..).filter(|r| !r.is_empty())?;
+        let (end, next) = match memchr::memchr2(b'\n', b'\r', rest) {
+            None => (self.bytes.len(), self.bytes.len()),
+            Some(off) => {
+                let end = start + off;
+                let crlf = rest.get(off..off + 2) == Some(b"\r\n");
+                (end, end + if crlf { 2 } else { 1 })
             }
-            b'\r' => {
-                let next = if bytes.get(i + 1) == Some(&b'\n') {
-                    i + 2
-                } else {
-                    i + 1
-                };
-                out.push((start, i, next));
-                start = next;
-                i = next;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
+        };
+        self.at = next;
+        Some((start, end, next))
     }
-    if start < bytes.len() {
-        out.push((start, bytes.len(), bytes.len()));
+}
+
+fn split_lines(text: &str) -> Lines<'_> {
+    Lines {
+        bytes: text.as_bytes(),
+        at: 0,
     }
-    out
 }
 
 /// Where `CPython` 3.11 starts the inline comment of `line`, if anywhere.
@@ -276,10 +278,8 @@ fn split_lines(text: &str) -> Vec<(usize, usize, usize)> {
 /// the line). So `b#c #d ;e` keeps `b#c #d`; `CPython` 3.13 would keep only `b#c`.
 pub(crate) fn inline_comment_start(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
-    // most lines have neither prefix: one pass over the bytes settles them
-    if !bytes.iter().any(|b| matches!(b, b';' | b'#')) {
-        return None;
-    }
+    // most lines have neither prefix: one search settles them
+    memchr::memchr2(b';', b'#', bytes)?;
     let mut positions: [Option<usize>; 2] = [None, None];
     let mut alive = [true, true];
     let prefixes = [b';', b'#'];
@@ -370,21 +370,21 @@ fn strip_range(text: &str, start: usize, end: usize) -> (usize, usize) {
 }
 
 /// The key as configparser stores it (`optionxform`: lower-cased), as shared `'static`
-/// text when it is a key supervisord reads.
-fn key_of(written: &str) -> Cow<'static, str> {
+/// text and with its number when it is a key supervisord reads.
+fn key_of(written: &str) -> (Cow<'static, str>, Option<u16>) {
     if !written
         .bytes()
         .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
     {
-        if let Some(known) = crate::ir::keys::known_key(written) {
-            return Cow::Borrowed(known);
-        }
-        return Cow::Owned(written.to_string());
+        return match crate::ir::keys::known_key_entry(written) {
+            Some((known, n)) => (Cow::Borrowed(known), Some(n)),
+            None => (Cow::Owned(written.to_string()), None),
+        };
     }
     let lower = python::lower(written);
-    match crate::ir::keys::known_key(&lower) {
-        Some(known) => Cow::Borrowed(known),
-        None => Cow::Owned(lower),
+    match crate::ir::keys::known_key_entry(&lower) {
+        Some((known, n)) => (Cow::Borrowed(known), Some(n)),
+        None => (Cow::Owned(lower), None),
     }
 }
 
@@ -507,7 +507,8 @@ pub fn parse_raw<'t>(
     let mut reported_no_header = false;
 
     let mut line_list = split_lines(text);
-    if text.starts_with('\u{feff}') {
+    let bom = text.starts_with('\u{feff}');
+    if bom {
         rejected = true;
         diags.push(
             Diagnostic::new(
@@ -518,14 +519,18 @@ pub fn parse_raw<'t>(
             .help("save the file as UTF-8 without a byte order mark")
             .supervisord("File contains no section headers."),
         );
-        // read the rest as if the mark were not there, to report what else is wrong
-        if let Some(first) = line_list.first_mut() {
-            first.0 = 3.min(first.1);
-            b.line(0, 3.min(first.1), 3.min(first.1), LineKind::Comment);
-        }
     }
 
-    for (start, end, next) in line_list {
+    // (a first line without the byte order mark, which is read as if it were not there)
+    let first = line_list.next().map(|(start, end, next)| {
+        if bom {
+            b.line(0, 3.min(end), 3.min(end), LineKind::Comment);
+            (3.min(end), end, next)
+        } else {
+            (start, end, next)
+        }
+    });
+    for (start, end, next) in first.into_iter().chain(line_list) {
         let line = text.get(start..end).unwrap_or("");
         // `indent` counts chars, as Python's `len(line) - len(line.lstrip())`
         let (lead, indent) = leading_space(line);
@@ -596,7 +601,7 @@ pub fn parse_raw<'t>(
             b.line(start, end, next, LineKind::Invalid);
             continue;
         }
-        let Some(sep) = value.bytes().position(|c| c == b'=' || c == b':') else {
+        let Some(sep) = memchr::memchr2(b'=', b':', value.as_bytes()) else {
             // configparser keeps the current option open across a bad line
             rejected = true;
             b.errors += 1;
@@ -641,8 +646,10 @@ pub fn parse_raw<'t>(
         }
         let blk_index = b.blocks.len() - 1;
         if let Some(blk) = b.blocks.last_mut() {
+            let (key, known) = key_of(value.get(..key_len).unwrap_or(""));
             blk.entries.push(RawEntry {
-                key: key_of(value.get(..key_len).unwrap_or("")),
+                key,
+                known,
                 key_span: Span::new(file, key_range.0, key_range.1),
                 value: Cow::Borrowed(""),
                 value_span: Span::new(file, value_start, value_end),

@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -852,6 +853,17 @@ pub fn resolve(
     map: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Result<Tree, crate::Error> {
+    resolve_with(root, env, map, diags, PARALLEL_PARSE_BYTES)
+}
+
+/// [`resolve`], parsing a pattern's files on two threads from `parallel_bytes` of text on.
+fn resolve_with(
+    root: &Path,
+    env: &Env,
+    map: &mut SourceMap,
+    diags: &mut Diagnostics,
+    parallel_bytes: usize,
+) -> Result<Tree, crate::Error> {
     let root_abs = PathBuf::from(absolute(&env.cwd, &root.display().to_string()));
     let (root_id, readable) =
         load(map, root, None, diags).map_err(|source| crate::Error::Read {
@@ -960,16 +972,22 @@ pub fn resolve(
             continue;
         }
         matches.sort();
-        for m in matches {
+        // every match is read first (file ids and "read twice" go by the order of the
+        // matches), then parsed, on two threads when there is much text, and merged in order
+        let mut jobs: Vec<Option<ParseJob>> = Vec::with_capacity(matches.len());
+        let mut read_findings: Vec<Diagnostics> = Vec::with_capacity(matches.len());
+        for m in &matches {
             tree.included_files.push(m.clone());
-            let path = PathBuf::from(&m);
-            match load(map, &path, Some(span), diags) {
+            let path = PathBuf::from(m);
+            let mut found = diags.empty_like();
+            let job = match load(map, &path, Some(span), &mut found) {
                 Err(e) => {
-                    diags.push(
-                        Diagnostic::new(Code::UnreadableInclude, format!("cannot read included `{}`: {e}", relative(&m, &env.cwd)))
+                    found.push(
+                        Diagnostic::new(Code::UnreadableInclude, format!("cannot read included `{}`: {e}", relative(m, &env.cwd)))
                             .at(span, "matched here")
                             .help("make the file readable, or narrow the pattern; supervisord skips it silently"),
                     );
+                    None
                 }
                 Ok((id, ok)) => {
                     if let Ok(c) = std::fs::canonicalize(&path) {
@@ -980,10 +998,10 @@ pub fn resolve(
                             } else {
                                 "a file already included"
                             };
-                            diags.push(
+                            found.push(
                                 Diagnostic::new(
                                     Code::IncludedTwice,
-                                    format!("`{}` is read twice: it is {what}", relative(&m, &env.cwd)),
+                                    format!("`{}` is read twice: it is {what}", relative(m, &env.cwd)),
                                 )
                                 .at(span, "matches it again")
                                 .help("narrow the pattern so each file is included once; its sections merge with themselves"),
@@ -992,40 +1010,154 @@ pub fn resolve(
                             first_read.insert(c, id);
                         }
                     }
-                    if !ok {
+                    if ok {
+                        let text = map.file(id).text.clone();
+                        Some(ParseJob { path, id, text })
+                    } else {
                         tree.rejected = true;
-                        continue;
+                        None
                     }
-                    let text = map.file(id).text.clone();
-                    let parsed = parse_file(&path, id, &text, diags);
-                    tree.rejected |= parsed.rejected;
-                    for b in parsed
-                        .blocks
-                        .iter()
-                        .filter(|b| b.name == "include" && !tree.rereads.contains_key(&id))
-                    {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::NestedInclude,
-                                "`[include]` in an included file has no effect",
-                            )
-                            .at(b.header, "ignored by supervisord")
-                            .help("list the pattern in the main file's `[include] files`"),
-                        );
-                    }
-                    tree.merge(parsed.blocks, id, &text);
-                    let dir = PathBuf::from(absolute(&env.cwd, &m));
-                    let dir = dir
-                        .parent()
-                        .map_or_else(|| "/".to_string(), |p| p.display().to_string());
-                    tree.expand_here(&dir);
                 }
-            }
+            };
+            jobs.push(job);
+            read_findings.push(found);
         }
+        let template = diags.empty_like();
+        let mut read_findings = read_findings.into_iter();
+        parse_in_order(&jobs, &template, parallel_bytes, |i, parsed| {
+            if let Some(found) = read_findings.next() {
+                diags.extend(found);
+            }
+            let (Some(Some(job)), Some((parsed, found))) = (jobs.get(i), parsed) else {
+                return;
+            };
+            diags.extend(found);
+            tree.rejected |= parsed.rejected;
+            for b in parsed
+                .blocks
+                .iter()
+                .filter(|b| b.name == "include" && !tree.rereads.contains_key(&job.id))
+            {
+                diags.push(
+                    Diagnostic::new(
+                        Code::NestedInclude,
+                        "`[include]` in an included file has no effect",
+                    )
+                    .at(b.header, "ignored by supervisord")
+                    .help("list the pattern in the main file's `[include] files`"),
+                );
+            }
+            tree.merge(parsed.blocks, job.id, &job.text);
+            let m = matches.get(i).map_or("", String::as_str);
+            let dir = PathBuf::from(absolute(&env.cwd, m));
+            let dir = dir
+                .parent()
+                .map_or_else(|| "/".to_string(), |p| p.display().to_string());
+            tree.expand_here(&dir);
+        });
     }
     // the map doubled as sections came: give back the room no section will take
     tree.sections.shrink_to_fit();
     Ok(tree)
+}
+
+/// An included file, read and decoded, to be parsed.
+struct ParseJob {
+    path: PathBuf,
+    id: FileId,
+    text: Arc<str>,
+}
+
+/// A parsed file and what parsing it found.
+type ParseResult<'t> = (syntax::Parsed<syntax::RawEntry<'t>>, Diagnostics);
+
+/// Included files with at least this much text in all (per pattern) are parsed on two threads.
+const PARALLEL_PARSE_BYTES: usize = 128 * 1024;
+
+/// At most this many parsed files wait to be merged (each holds its options until then).
+const PARSED_AHEAD: usize = 2;
+
+/// Parses each job (`None`: a file that could not be read) and hands the results to
+/// `merge` in the jobs' order: the same calls as parsing them one after the other.
+/// Two threads parse from `parallel_bytes` of text on.
+///
+/// With much text a helper thread parses too: both take the next file in turn, and this
+/// thread merges, parsing ahead itself while the file it needs is still being parsed.
+fn parse_in_order<'t>(
+    jobs: &'t [Option<ParseJob>],
+    template: &Diagnostics,
+    parallel_bytes: usize,
+    mut merge: impl FnMut(usize, Option<ParseResult<'t>>),
+) {
+    let parse = |job: &'t Option<ParseJob>| {
+        job.as_ref().map(|job| {
+            let mut found = template.empty_like();
+            let parsed = parse_file(&job.path, job.id, &job.text, &mut found);
+            (parsed, found)
+        })
+    };
+    let readable = || jobs.iter().flatten();
+    let parallel = readable().nth(1).is_some()
+        && readable().map(|j| j.text.len()).sum::<usize>() >= parallel_bytes
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if !parallel {
+        for (i, job) in jobs.iter().enumerate() {
+            merge(i, parse(job));
+        }
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    let (parse, next) = (&parse, &next);
+    std::thread::scope(|scope| {
+        let (done, results) = std::sync::mpsc::sync_channel(PARSED_AHEAD);
+        let helper = scope.spawn(move || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else {
+                    break;
+                };
+                if done.send((i, parse(job))).is_err() {
+                    break;
+                }
+            }
+        });
+        // parsed out of turn: by this thread ahead of the one it needs, or by the helper
+        let mut waiting: Vec<(usize, Option<ParseResult<'t>>)> = Vec::new();
+        for want in 0..jobs.len() {
+            let result = loop {
+                if let Some(k) = waiting.iter().position(|(i, _)| *i == want) {
+                    break waiting.swap_remove(k).1;
+                }
+                if let Ok(finished) = results.try_recv() {
+                    waiting.push(finished);
+                    continue;
+                }
+                // `want` is the helper's: parse the next file meanwhile, if few are waiting
+                if waiting.len() < PARSED_AHEAD {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if let Some(job) = jobs.get(i) {
+                        let parsed = parse(job);
+                        if i == want {
+                            break parsed;
+                        }
+                        waiting.push((i, parsed));
+                        continue;
+                    }
+                }
+                match results.recv() {
+                    Ok(finished) => waiting.push(finished),
+                    // the helper stopped without sending `want`: it panicked (surfaced
+                    // below); parsing it here gives the same result or the same panic
+                    Err(_) => break jobs.get(want).and_then(parse),
+                }
+            };
+            merge(want, result);
+        }
+        drop(results);
+        if let Err(panic) = helper.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
 }
 
 /// Python's reason for a UTF-8 decoding failure at `at`.
@@ -1059,6 +1191,85 @@ fn pattern_span(files: &Value, expanded: &str, pattern: &str) -> Span {
 mod tests {
     use super::*;
     use std::fmt::Write as _;
+
+    /// Parsing a pattern's files on two threads gives the same state and the same findings,
+    /// in the same order, as parsing them one after the other.
+    #[test]
+    fn threads_change_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::write(
+            root.join("supervisord.conf"),
+            "[supervisord]\nlogfile=%(here)s/x.log\n[include]\nfiles=a/*.conf b/*.ini a/0*.conf nothing/*.conf\n",
+        )
+        .expect("write");
+        for sub in ["a", "b"] {
+            std::fs::create_dir(root.join(sub)).expect("mkdir");
+        }
+        for file in 0..12 {
+            let mut text = String::new();
+            // (files large enough for both threads to take some)
+            for i in 0..(file * 70 % 110 + 200) {
+                let extra = match (file + i) % 6 {
+                    0 => "no separator here\n",
+                    1 => "[include]\nfiles=x\n",
+                    2 => "directory=%(here)s/run\n",
+                    3 => "Command = /bin/false\n  continued\n\n  more\n",
+                    4 => "=empty key\n",
+                    _ => "priority=5\npriority=6\n",
+                };
+                let _ = write!(text, "[program:p{file}_{i}]\ncommand=/bin/cat\n{extra}");
+            }
+            let name = if file % 3 == 0 {
+                format!("b/{file:02}.ini")
+            } else {
+                format!("a/{file:02}.conf")
+            };
+            std::fs::write(root.join(name), text).expect("write");
+        }
+        std::fs::write(root.join("a/05b.conf"), b"[program:bin]\ncommand=\xff\n").expect("write");
+        std::fs::create_dir(root.join("a/06dir.conf")).expect("mkdir");
+        let env = Env {
+            vars: Vec::new(),
+            hostname: "h".into(),
+            cwd: root.to_path_buf(),
+            host_checks: false,
+            python: None,
+        };
+        let run = |parallel_bytes| {
+            let mut sources = SourceMap::new();
+            let mut diags = Diagnostics::new();
+            let mut tree = resolve_with(
+                &root.join("supervisord.conf"),
+                &env,
+                &mut sources,
+                &mut diags,
+                parallel_bytes,
+            )
+            .expect("readable");
+            // (a hash map: in order to compare)
+            let rereads: std::collections::BTreeMap<u32, u32> = std::mem::take(&mut tree.rereads)
+                .into_iter()
+                .map(|(a, b)| (a.0, b.0))
+                .collect();
+            (format!("{tree:?} {rereads:?}"), diags.into_vec())
+        };
+        let (one, one_diags) = run(usize::MAX);
+        let (two, two_diags) = run(0);
+        let codes: Vec<Code> = one_diags.iter().map(|d| d.code).collect();
+        for code in [
+            Code::InvalidLine,
+            Code::NestedInclude,
+            Code::IncludedTwice,
+            Code::InvalidEncoding,
+            Code::UnreadableInclude,
+            Code::IncludeMatchesNothing,
+        ] {
+            assert!(codes.contains(&code), "{code:?} not in {codes:?}");
+        }
+        assert_eq!(one_diags, two_diags);
+        assert_eq!(one, two);
+    }
 
     /// A section past the scan limit finds its keys through the index, keeps them in
     /// first-definition order and replaces a repeated key in place.

@@ -322,6 +322,49 @@ impl Options {
         self.entries.push((n, value));
     }
 
+    /// Sets `key` as a file defines it once more: in place when it is set (the definitions
+    /// it replaces are kept in the new value's `earlier`, before those it replaced itself),
+    /// else last.
+    fn define(&mut self, key: &str, known: Option<u16>, mut new: Value) {
+        let at = self.locate(key, known);
+        match at.and_then(|i| self.entries.get_mut(i)).map(|(_, v)| v) {
+            Some(old) => {
+                let mut earlier = old.rare.take().map(|r| r.earlier).unwrap_or_default();
+                earlier.push(old.key_span());
+                let rare = new.rare.get_or_insert_with(Box::default);
+                earlier.append(&mut rare.earlier);
+                rare.earlier = earlier;
+                *old = new;
+            }
+            None => self.push_new_known(key, known, new),
+        }
+    }
+
+    /// [`Self::define`]s every option of `self` in `target`, in order: the same as defining
+    /// the ones `self` was made of there one after the other.
+    fn define_all_in(self, target: &mut Options) {
+        let known = crate::ir::keys::known_key_count();
+        let Self {
+            entries, others, ..
+        } = self;
+        for (k, value) in entries {
+            match u16::try_from(k).ok().filter(|n| *n < known) {
+                Some(n) => {
+                    let name = crate::ir::keys::known_key_name(n).unwrap_or("");
+                    target.define(name, Some(n), value);
+                }
+                None => {
+                    let other = usize::try_from(k - u32::from(known))
+                        .ok()
+                        .and_then(|i| others.get(i));
+                    if let Some(name) = other {
+                        target.define(name, None, value);
+                    }
+                }
+            }
+        }
+    }
+
     /// Number of options.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -444,80 +487,40 @@ impl Tree {
         keys
     }
 
-    fn merge(
-        &mut self,
-        blocks: Vec<syntax::Block<syntax::RawEntry<'_>>>,
-        file: FileId,
-        source: &Arc<str>,
-    ) {
+    /// Merges a file's blocks, as configparser reads them into its state: sections merge
+    /// across files, later keys win.
+    fn merge(&mut self, blocks: Vec<ReadBlock>, file: FileId) {
         for block in blocks {
-            let is_default = block.name == "DEFAULT";
-            let target = if is_default {
-                &mut self.defaults
-            } else {
-                let sec = self
-                    .sections
-                    .entry(block.name.clone())
-                    .or_insert_with(|| Section {
-                        name: block.name.clone(),
-                        // nearly every section has one header: no room for four
-                        headers: Vec::with_capacity(1),
-                        file,
-                        // most sections are one block: room for exactly its options
-                        values: Options::with_capacity(block.entries.len()),
-                    });
-                sec.headers.push(block.header);
-                &mut sec.values
-            };
-            for entry in block.entries {
-                let syntax::RawEntry {
-                    key,
-                    key_span,
-                    value,
-                    value_span,
-                    pieces,
-                    known,
-                } = entry;
-                // (most values have no `%` at all: one byte search settles them)
-                if !is_default && value.as_bytes().contains(&b'%') && value.contains("%(here)s") {
-                    self.pending_here
-                        .push((block.name.clone(), key.to_string()));
+            let ReadBlock {
+                name,
+                header,
+                values,
+                here_keys,
+            } = block;
+            if name == "DEFAULT" {
+                values.define_all_in(&mut self.defaults);
+                continue;
+            }
+            for key in here_keys {
+                self.pending_here.push((name.clone(), key));
+            }
+            match self.sections.get_mut(&name) {
+                Some(sec) => {
+                    sec.headers.push(header);
+                    values.define_all_in(&mut sec.values);
                 }
-                // the text as the file has it is shared with the file; other text is its own
-                // (a borrowed value is the file's text at its span: the reader says so)
-                let (vs, ve) = (value_span.start as usize, value_span.end as usize);
-                let text = match value {
-                    Cow::Borrowed(_) if value_span.file == file => Text::slice(source, vs, ve),
-                    Cow::Owned(v) if value_span.file == file && source.get(vs..ve) == Some(&v) => {
-                        Text::slice(source, vs, ve)
-                    }
-                    other => Text::from(other.into_owned()),
-                };
-                let rare = (!pieces.is_empty()).then(|| {
-                    Box::new(Rare {
-                        pieces,
-                        earlier: Vec::new(),
-                    })
-                });
-                let mut new = Value {
-                    text,
-                    text_span: value_span,
-                    key_range: (key_span.start, key_span.end),
-                    rare,
-                    from_default: is_default,
-                    rewritten: false,
-                };
-                let at = target.locate(&key, known);
-                match at.and_then(|i| target.entries.get_mut(i)).map(|(_, v)| v) {
-                    Some(old) => {
-                        let mut earlier = old.rare.take().map(|r| r.earlier).unwrap_or_default();
-                        earlier.push(old.key_span());
-                        new.rare.get_or_insert_with(Box::default).earlier = earlier;
-                        *old = new;
-                    }
-                    None => {
-                        target.push_new_known(&key, known, new);
-                    }
+                // most sections are one block: its options become the section's as they are
+                None => {
+                    self.sections.insert(
+                        name.clone(),
+                        Section {
+                            name,
+                            // nearly every section has one header: no room for four
+                            headers: vec![header],
+                            file,
+                            values,
+                        },
+                    );
                 }
             }
         }
@@ -558,6 +561,78 @@ impl Tree {
             }
         }
     }
+}
+
+/// One `[section]` block of a file, its options already as configparser holds them after
+/// reading the block alone (a repeated key defined again in place). Made where the file is
+/// parsed, so that merging it costs the main thread little.
+#[derive(Debug, Clone)]
+struct ReadBlock {
+    name: String,
+    header: Span,
+    values: Options,
+    /// Keys whose value holds a literal `%(here)s` (none for `[DEFAULT]`).
+    here_keys: Vec<String>,
+}
+
+/// A file's blocks as [`ReadBlock`]s; `source` is the file's text (`file`).
+fn read_blocks(
+    blocks: Vec<syntax::Block<syntax::RawEntry<'_>>>,
+    file: FileId,
+    source: &Arc<str>,
+) -> Vec<ReadBlock> {
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let is_default = block.name == "DEFAULT";
+        let mut values = Options::with_capacity(block.entries.len());
+        let mut here_keys = Vec::new();
+        for entry in block.entries {
+            let syntax::RawEntry {
+                key,
+                key_span,
+                value,
+                value_span,
+                pieces,
+                known,
+            } = entry;
+            // (most values have no `%` at all: one byte search settles them)
+            if !is_default && value.as_bytes().contains(&b'%') && value.contains("%(here)s") {
+                here_keys.push(key.to_string());
+            }
+            // the text as the file has it is shared with the file; other text is its own
+            // (a borrowed value is the file's text at its span: the reader says so)
+            let (vs, ve) = (value_span.start as usize, value_span.end as usize);
+            let text = match value {
+                Cow::Borrowed(_) if value_span.file == file => Text::slice(source, vs, ve),
+                Cow::Owned(v) if value_span.file == file && source.get(vs..ve) == Some(&v) => {
+                    Text::slice(source, vs, ve)
+                }
+                other => Text::from(other.into_owned()),
+            };
+            let rare = (!pieces.is_empty()).then(|| {
+                Box::new(Rare {
+                    pieces,
+                    earlier: Vec::new(),
+                })
+            });
+            let new = Value {
+                text,
+                text_span: value_span,
+                key_range: (key_span.start, key_span.end),
+                rare,
+                from_default: is_default,
+                rewritten: false,
+            };
+            values.define(&key, known, new);
+        }
+        out.push(ReadBlock {
+            name: block.name,
+            header: block.header,
+            values,
+            here_keys,
+        });
+    }
+    out
 }
 
 /// Reads one file's text with the reader its extension calls for (`.toml`, else INI).
@@ -899,10 +974,10 @@ fn resolve_with(
             root_path: tree.root_path.clone(),
             ..Tree::default()
         };
-        main_only.merge(parsed.blocks.clone(), root_id, &text);
+        main_only.merge(read_blocks(parsed.blocks.clone(), root_id, &text), root_id);
         tree.main_only = Some(Box::new(main_only));
     }
-    tree.merge(parsed.blocks, root_id, &text);
+    tree.merge(read_blocks(parsed.blocks, root_id, &text), root_id);
 
     if !tree.sections.contains_key("include") {
         return Ok(tree);
@@ -1028,13 +1103,12 @@ fn resolve_with(
             if let Some(found) = read_findings.next() {
                 diags.extend(found);
             }
-            let (Some(Some(job)), Some((parsed, found))) = (jobs.get(i), parsed) else {
+            let (Some(Some(job)), Some((rejected, blocks, found))) = (jobs.get(i), parsed) else {
                 return;
             };
             diags.extend(found);
-            tree.rejected |= parsed.rejected;
-            for b in parsed
-                .blocks
+            tree.rejected |= rejected;
+            for b in blocks
                 .iter()
                 .filter(|b| b.name == "include" && !tree.rereads.contains_key(&job.id))
             {
@@ -1047,7 +1121,7 @@ fn resolve_with(
                     .help("list the pattern in the main file's `[include] files`"),
                 );
             }
-            tree.merge(parsed.blocks, job.id, &job.text);
+            tree.merge(blocks, job.id);
             let m = matches.get(i).map_or("", String::as_str);
             let dir = PathBuf::from(absolute(&env.cwd, m));
             let dir = dir
@@ -1068,8 +1142,8 @@ struct ParseJob {
     text: Arc<str>,
 }
 
-/// A parsed file and what parsing it found.
-type ParseResult<'t> = (syntax::Parsed<syntax::RawEntry<'t>>, Diagnostics);
+/// A parsed file: whether configparser rejects it, its blocks, and what parsing it found.
+type ParseResult = (bool, Vec<ReadBlock>, Diagnostics);
 
 /// Included files with at least this much text in all (per pattern) are parsed on two threads.
 const PARALLEL_PARSE_BYTES: usize = 128 * 1024;
@@ -1087,13 +1161,14 @@ fn parse_in_order<'t>(
     jobs: &'t [Option<ParseJob>],
     template: &Diagnostics,
     parallel_bytes: usize,
-    mut merge: impl FnMut(usize, Option<ParseResult<'t>>),
+    mut merge: impl FnMut(usize, Option<ParseResult>),
 ) {
     let parse = |job: &'t Option<ParseJob>| {
         job.as_ref().map(|job| {
             let mut found = template.empty_like();
             let parsed = parse_file(&job.path, job.id, &job.text, &mut found);
-            (parsed, found)
+            let blocks = read_blocks(parsed.blocks, job.id, &job.text);
+            (parsed.rejected, blocks, found)
         })
     };
     let readable = || jobs.iter().flatten();
@@ -1122,7 +1197,7 @@ fn parse_in_order<'t>(
             }
         });
         // parsed out of turn: by this thread ahead of the one it needs, or by the helper
-        let mut waiting: Vec<(usize, Option<ParseResult<'t>>)> = Vec::new();
+        let mut waiting: Vec<(usize, Option<ParseResult>)> = Vec::new();
         for want in 0..jobs.len() {
             let result = loop {
                 if let Some(k) = waiting.iter().position(|(i, _)| *i == want) {
@@ -1191,6 +1266,52 @@ fn pattern_span(files: &Value, expanded: &str, pattern: &str) -> Span {
 mod tests {
     use super::*;
     use std::fmt::Write as _;
+
+    /// A key defined again, in one block and across files, keeps its first place; the value
+    /// read last wins and lists every earlier definition in read order.
+    #[test]
+    fn redefinitions_keep_place_and_list_earlier_ones_in_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::write(
+            root.join("supervisord.conf"),
+            "[program:a]\nx=1\nz=0\nX=2\n[include]\nfiles=b.conf\n[program:a]\nx=2b\n",
+        )
+        .expect("write");
+        std::fs::write(
+            root.join("b.conf"),
+            "[program:a]\nx=3\nother=1\nx=4\n[program:a]\nx=5\n",
+        )
+        .expect("write");
+        let env = Env {
+            vars: Vec::new(),
+            hostname: "h".into(),
+            cwd: root.to_path_buf(),
+            host_checks: false,
+            python: None,
+        };
+        let mut sources = SourceMap::new();
+        let mut diags = Diagnostics::new();
+        let tree = resolve(
+            &root.join("supervisord.conf"),
+            &env,
+            &mut sources,
+            &mut diags,
+        )
+        .expect("readable");
+        let section = tree.sections.get("program:a").expect("section");
+        assert_eq!(
+            section.values.keys().collect::<Vec<_>>(),
+            ["x", "z", "other"]
+        );
+        let x = section.values.get("x").expect("x");
+        assert_eq!(x.text, "5");
+        let earlier: Vec<&str> = x.earlier().iter().map(|s| sources.slice(*s)).collect();
+        assert_eq!(earlier, ["x", "X", "x", "x", "x"]);
+        let files: Vec<u32> = x.earlier().iter().map(|s| s.file.0).collect();
+        assert_eq!(files, [0, 0, 0, 1, 1]);
+        assert_eq!(section.headers.len(), 4);
+    }
 
     /// Parsing a pattern's files on two threads gives the same state and the same findings,
     /// in the same order, as parsing them one after the other.

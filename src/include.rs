@@ -348,19 +348,14 @@ impl Options {
             entries, others, ..
         } = self;
         for (k, value) in entries {
-            match u16::try_from(k).ok().filter(|n| *n < known) {
-                Some(n) => {
-                    let name = crate::ir::keys::known_key_name(n).unwrap_or("");
-                    target.define(name, Some(n), value);
-                }
-                None => {
-                    let other = usize::try_from(k - u32::from(known))
-                        .ok()
-                        .and_then(|i| others.get(i));
-                    if let Some(name) = other {
-                        target.define(name, None, value);
-                    }
-                }
+            if let Some(n) = u16::try_from(k).ok().filter(|n| *n < known) {
+                let name = crate::ir::keys::known_key_name(n).unwrap_or("");
+                target.define(name, Some(n), value);
+            } else if let Some(name) = usize::try_from(k - u32::from(known))
+                .ok()
+                .and_then(|i| others.get(i))
+            {
+                target.define(name, None, value);
             }
         }
     }

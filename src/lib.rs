@@ -22,6 +22,7 @@ pub mod python;
 pub mod run;
 pub mod source;
 pub mod syntax;
+mod threads;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

@@ -42,3 +42,12 @@ pub(crate) fn receive<T>(receiver: &Receiver<T>) -> Result<T, RecvError> {
         }
     }
 }
+
+/// `handle.join()`, first watching for the thread to end awake for a while (as [`receive`]).
+pub(crate) fn join<T>(handle: ScopedJoinHandle<'_, T>) -> std::thread::Result<T> {
+    let start = std::time::Instant::now();
+    while !handle.is_finished() && start.elapsed() < SPIN {
+        std::hint::spin_loop();
+    }
+    handle.join()
+}

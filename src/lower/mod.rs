@@ -924,7 +924,7 @@ impl<'a> Lowerer<'a> {
                     let sup_env = self.sup_env.clone();
                     let mut sink = template.empty_like();
                     let work = &work;
-                    scope.spawn(move || {
+                    crate::threads::spawn_running(scope, move || {
                         let mut w = Lowerer {
                             reuse: Reuse::default(),
                             last_section: None,
@@ -958,7 +958,7 @@ impl<'a> Lowerer<'a> {
             self.environ = std::mem::take(&mut own.environ);
             self.reuse = std::mem::take(&mut own.reuse);
             for h in helpers {
-                match h.join() {
+                match crate::threads::join(h) {
                     Ok(done) => all.extend(done),
                     // a panic in a helper is a bug: let it surface as it would have here
                     Err(panic) => std::panic::resume_unwind(panic),

@@ -89,7 +89,8 @@ pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Dia
         found
     };
     let later_found = std::thread::scope(|scope| {
-        let helper = parallel.then(|| scope.spawn(|| claim().then(run_later)));
+        let helper =
+            parallel.then(|| crate::threads::spawn_running(scope, || claim().then(run_later)));
         duplicate_keys(tree, diags);
         sections::check(&cx, diags);
         groups::check(&cx, diags);
@@ -97,7 +98,7 @@ pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Dia
         if claim() {
             return run_later();
         }
-        match helper.map(std::thread::ScopedJoinHandle::join) {
+        match helper.map(crate::threads::join) {
             Some(Ok(Some(found))) => found,
             // a panic in a rule is a bug: let it surface as it would have here
             Some(Err(panic)) => std::panic::resume_unwind(panic),

@@ -372,7 +372,7 @@ pub fn dict_of_key_value_pairs(s: &str) -> Result<Vec<(String, String)>, String>
         let value = value.trim_matches(|c| c == '\'' || c == '"').to_string();
         match pairs.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
-            None => pairs.push((key.clone(), value)),
+            None => pairs.push((key.to_string(), value)),
         }
     }
     Ok(pairs)

@@ -309,15 +309,16 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Expands `text` (which came from `value`) once more, as supervisord's bare `expand()`.
-    fn expand_again(
+    /// A text without `%` (nearly every one, once expanded) comes back borrowed.
+    fn expand_again<'t>(
         &mut self,
-        text: &str,
+        text: &'t str,
         value: &Value,
         label: &str,
         scope: &Scope<'_>,
-    ) -> Result<String, ()> {
+    ) -> Result<Cow<'t, str>, ()> {
         match expand::expand(text, scope) {
-            Ok(s) => Ok(s.into_owned()),
+            Ok(s) => Ok(s),
             Err(e) => {
                 let names = scope_names(scope);
                 // positions refer to the once-expanded text: point at the whole value unless unchanged
@@ -1696,7 +1697,7 @@ impl<'a> Lowerer<'a> {
                 };
                 if let Ok(text) = self.expand_again(raw, v, "environment", &scope) {
                     // most programs expand to the same text for every process: parse it once
-                    if let Some((_, e)) = env_memo.as_ref().filter(|(t, _)| *t == text) {
+                    if let Some((_, e)) = env_memo.as_ref().filter(|(t, _)| **t == *text) {
                         // the `ENV_*` names it defines were set by the process that parsed it,
                         // and only a process that parses another text sets others
                         environment = e.clone();
@@ -1709,7 +1710,7 @@ impl<'a> Lowerer<'a> {
                                     whole.insert(k, val);
                                 }
                                 environment = ir::Shared::new(whole);
-                                env_memo = Some((text, environment.clone()));
+                                env_memo = Some((text.into_owned(), environment.clone()));
                             }
                             Err(msg) => {
                                 self.report_conv(s, "environment", v, Kind::Environment, &msg);
@@ -1900,15 +1901,22 @@ impl<'a> Lowerer<'a> {
                 if let Some(once) = self.expand_value(s, lf_key, v, base, local) {
                     let scope = Scope { base, local };
                     if let Ok(twice) = self.expand_again(&once, v, lf_key, &scope) {
-                        file = match convert::logfile_name(&twice) {
-                            LogFile::Path(p) => {
-                                let p = self.expanduser(&p);
-                                if self.env.host_checks {
-                                    self.check_dir(&p, false, Some(v), &format!("`{lf_key}`"));
+                        file = if let Some(special) = convert::special_logfile_name(&twice) {
+                            special
+                        } else {
+                            // the text expanded once or twice is the path: kept, not copied
+                            let p = if twice.starts_with('~') {
+                                self.expanduser(&twice)
+                            } else {
+                                match twice {
+                                    Cow::Owned(p) => p,
+                                    Cow::Borrowed(_) => once.into_owned(),
                                 }
-                                LogFile::Path(p)
+                            };
+                            if self.env.host_checks {
+                                self.check_dir(&p, false, Some(v), &format!("`{lf_key}`"));
                             }
-                            other => other,
+                            LogFile::Path(p)
                         };
                     }
                 }

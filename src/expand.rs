@@ -461,6 +461,12 @@ impl<'v> Formatter<'v> {
         match spec.conv {
             's' | 'r' | 'a' => match arg {
                 Arg::Val(Value::Int(n)) if fast => push_decimal(out, n),
+                // what `output` does with it, without measuring the text first
+                Arg::Val(Value::Str(s))
+                    if spec.conv == 's' && fast && spec.flags & (F_SIGN | F_BLANK) == 0 =>
+                {
+                    out.push_str(s);
+                }
                 Arg::Val(Value::Str(s)) if spec.conv == 's' => {
                     output(out, s, &spec, false, &mut self.oversize, start);
                 }

@@ -146,7 +146,7 @@ fn bad(message: impl Into<String>, start: usize, end: usize) -> ExpandError {
 /// define, [`ExpandError::BadFormat`] (with Python's exception message) for
 /// every other failure.
 pub fn expand<'t>(template: &'t str, vars: &dyn Vars) -> Result<Cow<'t, str>, ExpandError> {
-    let Some(first) = template.find('%') else {
+    let Some(first) = find_percent(template, 0) else {
         return Ok(Cow::Borrowed(template));
     };
     let mut out = String::with_capacity(template.len() + 16);
@@ -161,10 +161,7 @@ pub fn expand<'t>(template: &'t str, vars: &dyn Vars) -> Result<Cow<'t, str>, Ex
     while let Some(pct) = next {
         out.push_str(template.get(lit_start..pct).unwrap_or(""));
         lit_start = fmt.one(template, pct, &mut out)?;
-        next = template
-            .get(lit_start..)
-            .and_then(|rest| rest.find('%'))
-            .map(|off| lit_start + off);
+        next = find_percent(template, lit_start);
     }
     if let Some(err) = fmt.oversize {
         return Err(err);
@@ -182,8 +179,7 @@ pub fn expand<'t>(template: &'t str, vars: &dyn Vars) -> Result<Cow<'t, str>, Ex
 pub fn references(template: &str) -> Vec<Reference> {
     let mut refs = Vec::new();
     let mut pos = 0;
-    while let Some(off) = template.get(pos..).and_then(|rest| rest.find('%')) {
-        let start = pos + off;
+    while let Some(start) = find_percent(template, pos) {
         match parse_spec(template, start, &mut NoArgs) {
             Ok(Parsed::Percent(end)) => pos = end,
             Ok(Parsed::Spec(spec)) => {
@@ -203,6 +199,13 @@ pub fn references(template: &str) -> Vec<Reference> {
         }
     }
     refs
+}
+
+/// The byte offset of the first `%` at or after `from`. A byte search: `%` is ASCII, so
+/// it cannot be part of another character, and most values are searched whole.
+fn find_percent(template: &str, from: usize) -> Option<usize> {
+    let rest = template.as_bytes().get(from..)?;
+    memchr::memchr(b'%', rest).map(|off| from + off)
 }
 
 fn is_conversion(c: char) -> bool {
@@ -458,6 +461,12 @@ impl<'v> Formatter<'v> {
         match spec.conv {
             's' | 'r' | 'a' => match arg {
                 Arg::Val(Value::Int(n)) if fast => push_decimal(out, n),
+                // what `output` does with it, without measuring the text first
+                Arg::Val(Value::Str(s))
+                    if spec.conv == 's' && fast && spec.flags & (F_SIGN | F_BLANK) == 0 =>
+                {
+                    out.push_str(s);
+                }
                 Arg::Val(Value::Str(s)) if spec.conv == 's' => {
                     output(out, s, &spec, false, &mut self.oversize, start);
                 }

@@ -372,7 +372,7 @@ pub fn dict_of_key_value_pairs(s: &str) -> Result<Vec<(String, String)>, String>
         let value = value.trim_matches(|c| c == '\'' || c == '"').to_string();
         match pairs.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
-            None => pairs.push((key.clone(), value)),
+            None => pairs.push((key.to_string(), value)),
         }
     }
     Ok(pairs)
@@ -421,24 +421,31 @@ pub enum LogFile {
 /// and check that its directory exists.
 #[must_use]
 pub fn logfile_name(s: &str) -> LogFile {
+    special_logfile_name(s).unwrap_or_else(|| LogFile::Path(s.to_string()))
+}
+
+/// [`logfile_name`] for the names that are not paths; `None` for a path (the caller
+/// then keeps the text it has, rather than a copy).
+#[must_use]
+pub fn special_logfile_name(s: &str) -> Option<LogFile> {
     // ASCII text lower-cases to ASCII: compared as it is, without a lower-cased copy
     if s.is_ascii() {
         let is = |word: &str| s.eq_ignore_ascii_case(word);
         return if is("none") || is("off") {
-            LogFile::None
+            Some(LogFile::None)
         } else if is("auto") {
-            LogFile::Auto
+            Some(LogFile::Auto)
         } else if is("syslog") {
-            LogFile::Syslog
+            Some(LogFile::Syslog)
         } else {
-            LogFile::Path(s.to_string())
+            None
         };
     }
     match python::lower(s).as_str() {
-        "none" | "off" => LogFile::None,
-        "auto" => LogFile::Auto,
-        "syslog" => LogFile::Syslog,
-        _ => LogFile::Path(s.to_string()),
+        "none" | "off" => Some(LogFile::None),
+        "auto" => Some(LogFile::Auto),
+        "syslog" => Some(LogFile::Syslog),
+        _ => None,
     }
 }
 

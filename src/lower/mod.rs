@@ -28,7 +28,7 @@ use convert::{AutoRestart, LogFile};
 /// A lookup of variables: a base map under a local one (the local wins).
 struct Scope<'a> {
     base: &'a VarMap,
-    local: &'a VarMap,
+    local: &'a dyn Vars,
 }
 
 impl expand::Vars for Scope<'_> {
@@ -51,6 +51,70 @@ impl expand::Vars for Scope<'_> {
 
 fn scope_names(s: &Scope<'_>) -> Vec<String> {
     s.entries().into_iter().map(|(k, _)| k).collect()
+}
+
+/// The variables `processes_from_section` gives one program's processes (its
+/// `expansions` dict): `here`, `program_name`, `host_node_name`, `group_name`, then
+/// `process_num` and `numprocs` once processes are built, then `ENV_*` of the program's
+/// `environment` in the order first set, which is the dict's order. Fields rather than a
+/// [`VarMap`]: every process reads them several times and sets two of them, and a map
+/// of owned names per program is built and dropped 5000 times in a config of 5000
+/// programs.
+struct ProcessVars<'v> {
+    here: &'v str,
+    program_name: &'v str,
+    host_node_name: &'v str,
+    group_name: &'v str,
+    /// `process_num` and `numprocs`, from the first process on.
+    nums: Option<(i64, i64)>,
+    /// The environment's keys (without `ENV_`) and values; a key set again keeps its place.
+    env: Vec<(String, String)>,
+}
+
+impl ProcessVars<'_> {
+    fn set_env(&mut self, key: &str, value: &str) {
+        match self.env.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => value.clone_into(&mut slot.1),
+            None => self.env.push((key.to_string(), value.to_string())),
+        }
+    }
+}
+
+impl expand::Vars for ProcessVars<'_> {
+    fn get(&self, name: &str) -> Option<expand::Value<'_>> {
+        let text = |t| Some(expand::Value::Str(t));
+        match name {
+            "here" => text(self.here),
+            "program_name" => text(self.program_name),
+            "host_node_name" => text(self.host_node_name),
+            "group_name" => text(self.group_name),
+            "process_num" => self.nums.map(|(n, _)| expand::Value::Int(n)),
+            "numprocs" => self.nums.map(|(_, n)| expand::Value::Int(n)),
+            _ => {
+                let key = name.strip_prefix("ENV_")?;
+                let (_, v) = self.env.iter().find(|(k, _)| k == key)?;
+                text(v)
+            }
+        }
+    }
+
+    fn entries(&self) -> Vec<(String, expand::Value<'_>)> {
+        let text = |k: &str, t| (k.to_string(), expand::Value::Str(t));
+        let mut out = vec![
+            text("here", self.here),
+            text("program_name", self.program_name),
+            text("host_node_name", self.host_node_name),
+            text("group_name", self.group_name),
+        ];
+        if let Some((num, procs)) = self.nums {
+            out.push(("process_num".to_string(), expand::Value::Int(num)));
+            out.push(("numprocs".to_string(), expand::Value::Int(procs)));
+        }
+        for (k, v) in &self.env {
+            out.push((format!("ENV_{k}"), expand::Value::Str(v)));
+        }
+        out
+    }
 }
 
 /// What a conversion failure is reported as.
@@ -212,7 +276,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         section: &str,
         key: &str,
-        local: &VarMap,
+        local: &dyn Vars,
     ) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
         self.get_with(section, key, local, true)
     }
@@ -221,7 +285,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         section: &str,
         key: &str,
-        local: &VarMap,
+        local: &dyn Vars,
         do_expand: bool,
     ) -> Result<Option<(Cow<'a, str>, &'a Value)>, ()> {
         let Some(v) = self.value(section, key) else {
@@ -245,15 +309,16 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Expands `text` (which came from `value`) once more, as supervisord's bare `expand()`.
-    fn expand_again(
+    /// A text without `%` (nearly every one, once expanded) comes back borrowed.
+    fn expand_again<'t>(
         &mut self,
-        text: &str,
+        text: &'t str,
         value: &Value,
         label: &str,
         scope: &Scope<'_>,
-    ) -> Result<String, ()> {
+    ) -> Result<Cow<'t, str>, ()> {
         match expand::expand(text, scope) {
-            Ok(s) => Ok(s.into_owned()),
+            Ok(s) => Ok(s),
             Err(e) => {
                 let names = scope_names(scope);
                 // positions refer to the once-expanded text: point at the whole value unless unchanged
@@ -300,7 +365,7 @@ impl<'a> Lowerer<'a> {
         &mut self,
         section: &str,
         key: &str,
-        local: &VarMap,
+        local: &dyn Vars,
         default: &str,
         kind: Kind,
         f: impl Fn(&str) -> Result<T, String>,
@@ -1413,12 +1478,15 @@ impl<'a> Lowerer<'a> {
         let Some(program_name) = self.name_check(section, suffix, span) else {
             return Vec::new();
         };
-        // room for these, `process_num`, `numprocs` and a few `ENV_*` of the environment
-        let mut common = VarMap::with_capacity(12);
-        common.set("here", &self.tree.here);
-        common.set("program_name", &program_name);
-        common.set("host_node_name", &self.env.hostname);
-        common.set("group_name", group_name);
+        let (tree, env) = (self.tree, self.env);
+        let common = ProcessVars {
+            here: &tree.here,
+            program_name: &program_name,
+            host_node_name: &env.hostname,
+            group_name,
+            nums: None,
+            env: Vec::new(),
+        };
         let c = &common;
         let s = section;
         let priority = self.typed(s, "priority", c, "999", Kind::Int, convert::integer);
@@ -1585,7 +1653,6 @@ impl<'a> Lowerer<'a> {
         // every key read per process is looked up once; a value without `%` expands to
         // itself for every process, so what is made of it is computed once (a finding
         // about it would repeat word for word, and `Diagnostics` keeps one)
-        let tree: &'a Tree = self.tree;
         let directory_v = self.value(s, "directory");
         let command_v = self.value(s, "command");
         let stderr_v = self.value(s, "stderr_logfile");
@@ -1621,8 +1688,7 @@ impl<'a> Lowerer<'a> {
         let mut stdout_last: Option<(LogFile, ir::Shared<str>)> = None;
         let mut stderr_last: Option<(LogFile, ir::Shared<str>)> = None;
         for process_num in start..start.saturating_add(numprocs.max(0)) {
-            local.set_int("process_num", process_num);
-            local.set_int("numprocs", numprocs);
+            local.nums = Some((process_num, numprocs));
             let mut environment = self.sup_env.clone();
             if let Some((raw, v)) = &environment_raw {
                 let scope = Scope {
@@ -1631,7 +1697,7 @@ impl<'a> Lowerer<'a> {
                 };
                 if let Ok(text) = self.expand_again(raw, v, "environment", &scope) {
                     // most programs expand to the same text for every process: parse it once
-                    if let Some((_, e)) = env_memo.as_ref().filter(|(t, _)| *t == text) {
+                    if let Some((_, e)) = env_memo.as_ref().filter(|(t, _)| **t == *text) {
                         // the `ENV_*` names it defines were set by the process that parsed it,
                         // and only a process that parses another text sets others
                         environment = e.clone();
@@ -1640,11 +1706,11 @@ impl<'a> Lowerer<'a> {
                             Ok(pairs) => {
                                 let mut whole = (*self.sup_env).clone();
                                 for (k, val) in pairs {
-                                    local.set(&format!("ENV_{k}"), &val);
+                                    local.set_env(&k, &val);
                                     whole.insert(k, val);
                                 }
                                 environment = ir::Shared::new(whole);
-                                env_memo = Some((text, environment.clone()));
+                                env_memo = Some((text.into_owned(), environment.clone()));
                             }
                             Err(msg) => {
                                 self.report_conv(s, "environment", v, Kind::Environment, &msg);
@@ -1802,7 +1868,7 @@ impl<'a> Lowerer<'a> {
         key: &str,
         v: &'a Value,
         base: &VarMap,
-        local: &VarMap,
+        local: &dyn Vars,
     ) -> Option<Cow<'a, str>> {
         let scope = Scope { base, local };
         match expand::expand(&v.text, &scope) {
@@ -1824,7 +1890,7 @@ impl<'a> Lowerer<'a> {
         keys: &LogKeys<'a>,
         memo: &mut LogMemo,
         base: &VarMap,
-        local: &VarMap,
+        local: &dyn Vars,
     ) -> LogSettings {
         let (lf_key, bu_key, mb_key, sy_key) = log_key_names(channel);
         let mut file = match (&memo.file, keys.file) {
@@ -1835,15 +1901,22 @@ impl<'a> Lowerer<'a> {
                 if let Some(once) = self.expand_value(s, lf_key, v, base, local) {
                     let scope = Scope { base, local };
                     if let Ok(twice) = self.expand_again(&once, v, lf_key, &scope) {
-                        file = match convert::logfile_name(&twice) {
-                            LogFile::Path(p) => {
-                                let p = self.expanduser(&p);
-                                if self.env.host_checks {
-                                    self.check_dir(&p, false, Some(v), &format!("`{lf_key}`"));
+                        file = if let Some(special) = convert::special_logfile_name(&twice) {
+                            special
+                        } else {
+                            // the text expanded once or twice is the path: kept, not copied
+                            let p = if twice.starts_with('~') {
+                                self.expanduser(&twice)
+                            } else {
+                                match twice {
+                                    Cow::Owned(p) => p,
+                                    Cow::Borrowed(_) => once.into_owned(),
                                 }
-                                LogFile::Path(p)
+                            };
+                            if self.env.host_checks {
+                                self.check_dir(&p, false, Some(v), &format!("`{lf_key}`"));
                             }
-                            other => other,
+                            LogFile::Path(p)
                         };
                     }
                 }
@@ -1939,7 +2012,7 @@ impl<'a> Lowerer<'a> {
         section: &str,
         key: &str,
         v: Option<&'a Value>,
-        (base, local): (&VarMap, &VarMap),
+        (base, local): (&VarMap, &dyn Vars),
         default: &str,
         kind: Kind,
         f: impl Fn(&str) -> Result<T, String>,
@@ -2458,5 +2531,55 @@ mod tests {
         assert!(one.warnings.len() > 3, "{:#?}", one.warnings);
         assert_eq!(one_diags, two_diags);
         assert_eq!(one, two);
+    }
+
+    /// `ProcessVars` answers as the `VarMap` supervisord's `expansions` dict was built as:
+    /// the same values, the same names in the same order (a bare `%s` prints them all).
+    #[test]
+    fn process_vars_read_like_the_dict() {
+        let mut map = VarMap::new();
+        map.set("here", "/etc");
+        map.set("program_name", "web");
+        map.set("host_node_name", "h");
+        map.set("group_name", "g");
+        let mut vars = ProcessVars {
+            here: "/etc",
+            program_name: "web",
+            host_node_name: "h",
+            group_name: "g",
+            nums: None,
+            env: Vec::new(),
+        };
+        let names = [
+            "here",
+            "program_name",
+            "host_node_name",
+            "group_name",
+            "process_num",
+            "numprocs",
+            "ENV_A",
+            "ENV_B",
+            "A",
+            "ENV_",
+            "",
+        ];
+        let same = |map: &VarMap, vars: &ProcessVars<'_>| {
+            assert_eq!(map.entries(), vars.entries());
+            for n in names {
+                assert_eq!(map.get(n), vars.get(n), "{n}");
+            }
+        };
+        same(&map, &vars);
+        for (num, env) in [(3, [("B", "1"), ("A", "2")]), (4, [("A", "3"), ("C", "")])] {
+            map.set_int("process_num", num);
+            map.set_int("numprocs", 2);
+            vars.nums = Some((num, 2));
+            same(&map, &vars);
+            for (k, v) in env {
+                map.set(&format!("ENV_{k}"), v);
+                vars.set_env(k, v);
+            }
+            same(&map, &vars);
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! loops, exit codes). See the doc comment on each rule for its code.
 
 use std::borrow::Cow;
+use std::hash::BuildHasher as _;
 
 use super::Context;
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -61,12 +62,33 @@ struct Writer<'a> {
     processes: usize,
 }
 
-/// One log file named by one channel of one process: the path (normalised), the
-/// process (its index in `cx.live`) and the channel (0: stdout, 1: stderr).
-type Named<'a> = (Cow<'a, str>, u32, u8);
+/// One log file named by one channel of one process: the hash of its path (normalised),
+/// the process (its index in `cx.live`) and the channel (0: stdout, 1: stderr).
+type Named = (u64, u32, u8);
+
+/// One process (its index in `cx.live`) writing a log file on one channel.
+type Writing = (u32, u8);
 
 /// The channels' keys, by the channel number of [`Named`].
 const LOG_KEYS: [&str; 2] = ["stdout_logfile", "stderr_logfile"];
+
+/// The file that channel `channel` (see [`Named`]) of `p` writes, normalised, when it is a
+/// real file.
+fn log_path(p: &Process, channel: u8) -> Option<Cow<'_, str>> {
+    let file = if channel == 0 {
+        p.stdout_logfile.as_str()
+    } else {
+        p.stderr_logfile.as_str()
+    };
+    if !is_regular_path(file) {
+        return None;
+    }
+    Some(if is_normal(file) {
+        Cow::Borrowed(file)
+    } else {
+        Cow::Owned(python::normpath(file))
+    })
+}
 
 /// True when `python::normpath(p)` is `p` itself (checked without building it): no
 /// empty, `.` or `..` component, no trailing or doubled `/`.
@@ -100,10 +122,17 @@ fn is_normal(p: &str) -> bool {
 /// ## Fix
 /// Give every process its own file: `stdout_logfile=/var/log/worker_%(process_num)02d.log`.
 fn shared_log_file(cx: &Context<'_>, diags: &mut Diagnostics) {
-    // every (path, process, channel) in visiting order, then sorted by path: a run of one
-    // path is its writers in visiting order (a list rather than a map keyed by path: a
-    // config of 5000 programs names 20,000 files, nearly all of them once)
-    let mut named: Vec<Named<'_>> = Vec::new();
+    report_shared_logs(cx, diags, |path| rustc_hash::FxBuildHasher.hash_one(path));
+}
+
+/// [`shared_log_file`] with the paths hashed by `hash` (any hash gives the same findings).
+fn report_shared_logs(cx: &Context<'_>, diags: &mut Diagnostics, hash: impl Fn(&str) -> u64) {
+    // every (hash of the path, process, channel) in visiting order, then sorted: a run of
+    // one hash is its writers in visiting order. Hashes rather than paths: sorting 20,000
+    // paths that share long prefixes (a config of 5000 programs names that many files,
+    // nearly all of them once) compares them byte by byte; only a run of one hash with two
+    // processes or more needs its paths, which tell a shared file from a collision.
+    let mut named: Vec<Named> = Vec::new();
     // the processes of a section come one after the other: look its keys up once
     let mut last: Option<(&str, [bool; 2])> = None;
     for (i, p) in cx.live.iter().enumerate() {
@@ -118,41 +147,51 @@ fn shared_log_file(cx: &Context<'_>, diags: &mut Diagnostics) {
                 has
             }
         };
-        for (channel, file) in [p.stdout_logfile.as_str(), p.stderr_logfile.as_str()]
-            .into_iter()
-            .enumerate()
-        {
-            if !is_regular_path(file) || !has[channel] {
+        for channel in [0, 1] {
+            if !has[usize::from(channel)] {
                 continue;
             }
-            let path = if is_normal(file) {
-                Cow::Borrowed(file)
-            } else {
-                Cow::Owned(python::normpath(file))
-            };
-            named.push((path, index, u8::from(channel == 1)));
+            if let Some(path) = log_path(p, channel) {
+                named.push((hash(&path), index, channel));
+            }
         }
     }
-    // (path, process, channel) are unique: the order is total
+    // (hash, process, channel) are unique: the order is total
     named.sort_unstable();
     // runs of one path written by two processes or more, in order of first appearance
-    let mut shared: Vec<&[Named<'_>]> = named
-        .chunk_by(|a, b| a.0 == b.0)
-        .filter(|run| run.windows(2).any(|w| w[0].1 != w[1].1))
-        .collect();
-    shared.sort_by_key(|run| run.first().map(|n| (n.1, n.2)));
-    for run in shared {
-        let Some(path) = run.first().map(|n| &n.0) else {
+    let mut shared: Vec<(Cow<'_, str>, Vec<Writing>)> = Vec::new();
+    for run in named.chunk_by(|a, b| a.0 == b.0) {
+        if !run.windows(2).any(|w| w[0].1 != w[1].1) {
             continue;
-        };
-        let procs = 1 + run.windows(2).filter(|w| w[0].1 != w[1].1).count();
+        }
+        let mut left: Vec<(Cow<'_, str>, Writing)> = run
+            .iter()
+            .filter_map(|&(_, index, channel)| {
+                let p = cx.live.get(index as usize)?;
+                Some((log_path(p, channel)?, (index, channel)))
+            })
+            .collect();
+        // paths with the same hash: split the run by path, each part still in visiting order
+        while let Some((path, _)) = left.first() {
+            let path = path.clone();
+            let (same, rest): (Vec<_>, Vec<_>) = left.into_iter().partition(|(p, _)| *p == path);
+            left = rest;
+            let writings: Vec<Writing> = same.into_iter().map(|(_, w)| w).collect();
+            if writings.windows(2).any(|w| w[0].0 != w[1].0) {
+                shared.push((path, writings));
+            }
+        }
+    }
+    shared.sort_by_key(|(_, run)| run.first().copied());
+    for (path, run) in shared {
+        let procs = 1 + run.windows(2).filter(|w| w[0].0 != w[1].0).count();
         // its writers, (section, key), in visiting order, with how many processes each
         let mut writers: Vec<Writer<'_>> = Vec::new();
-        for (_, index, channel) in run {
-            let Some(p) = cx.live.get(*index as usize) else {
+        for (index, channel) in run {
+            let Some(p) = cx.live.get(index as usize) else {
                 continue;
             };
-            let key = LOG_KEYS[usize::from(*channel)];
+            let key = LOG_KEYS[usize::from(channel)];
             if let Some(w) = writers
                 .iter_mut()
                 .find(|w| *w.section == *p.section && w.key == key)
@@ -501,6 +540,65 @@ fn exitcodes_without_effect(cx: &Context<'_>, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
+
+    /// Paths that share a hash are told apart by comparing them: every hash, down to one
+    /// that makes all paths collide, gives the findings of the real one.
+    #[test]
+    fn shared_logs_do_not_depend_on_the_hash() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut text = String::from("[supervisord]\nlogfile=/tmp/x.log\n");
+        let logs = [
+            "stdout_logfile=/tmp/a.log",
+            "stdout_logfile=/tmp//a.log\nstderr_logfile=/tmp/b.log",
+            "stdout_logfile=/tmp/c.log\nnumprocs=2\nprocess_name=%(process_num)s",
+            "stderr_logfile=/tmp/./b.log\nstdout_logfile=/tmp/d.log",
+            "stdout_logfile=/tmp/e%(process_num)s.log\nnumprocs=3\nprocess_name=%(process_num)s",
+            "stdout_logfile=/tmp/d.log\nstderr_logfile=/tmp/d.log",
+            "stdout_logfile=/dev/stdout",
+            "stdout_logfile=/dev/stdout",
+            "stdout_logfile=/tmp/f.log\nstderr_logfile=/tmp/f.log",
+        ];
+        for (i, extra) in logs.iter().enumerate() {
+            let _ = write!(text, "[program:p{i}]\ncommand=/bin/cat\n{extra}\n");
+        }
+        std::fs::write(dir.path().join("supervisord.conf"), text).expect("write");
+        let env = crate::env::Env {
+            vars: Vec::new(),
+            hostname: "h".into(),
+            cwd: dir.path().to_path_buf(),
+            host_checks: false,
+            python: None,
+        };
+        let mut sources = crate::source::SourceMap::new();
+        let mut diags = Diagnostics::new();
+        let tree = crate::include::resolve(
+            &dir.path().join("supervisord.conf"),
+            &env,
+            &mut sources,
+            &mut diags,
+        )
+        .expect("readable");
+        let resolved = crate::lower::lower(&tree, &env, &crate::Options::default(), &mut diags);
+        let live = super::super::live_processes(&resolved);
+        let cx = Context {
+            tree: &tree,
+            resolved: &resolved,
+            env: &env,
+            live,
+            per_section: Vec::new(),
+        };
+        let found = |hash: &dyn Fn(&str) -> u64| {
+            let mut d = Diagnostics::new();
+            report_shared_logs(&cx, &mut d, hash);
+            d.into_vec()
+        };
+        let real = found(&|p| rustc_hash::FxBuildHasher.hash_one(p));
+        assert_eq!(real.len(), 4, "{real:#?}");
+        assert_eq!(real, found(&|_| 0));
+        assert_eq!(real, found(&|p| p.len() as u64));
+        assert_eq!(real, found(&|p| u64::from(p.as_bytes()[p.len() - 5])));
+    }
 
     #[test]
     fn regular_paths() {

@@ -1,5 +1,7 @@
 //! Rules about programs (see the doc comment on each rule for its code).
 
+use std::borrow::Cow;
+
 use super::Context;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::expand::{self, Vars};
@@ -96,7 +98,7 @@ fn changed_pairs(text: &str) -> Option<Vec<Changed>> {
 /// The byte range of each token in `text`: tokens follow each other, separated
 /// by blanks and `#` comments. `None` when a token is not found where expected
 /// (a word that `shlex` continued across a comment).
-fn locate(text: &str, tokens: &[String]) -> Option<Vec<(usize, usize)>> {
+fn locate(text: &str, tokens: &[Cow<'_, str>]) -> Option<Vec<(usize, usize)>> {
     let mut at = 0;
     let mut out = Vec::with_capacity(tokens.len());
     for t in tokens {
@@ -111,7 +113,7 @@ fn locate(text: &str, tokens: &[String]) -> Option<Vec<(usize, usize)>> {
                 break;
             }
         }
-        if !text[at..].starts_with(t.as_str()) {
+        if !text[at..].starts_with(t.as_ref()) {
             return None;
         }
         out.push((at, at + t.len()));

@@ -375,6 +375,15 @@ impl Options {
         self.entries.iter().map(|(k, v)| (self.name(*k), v))
     }
 
+    /// (key, its number when it is a key some section reads, value) in order.
+    pub fn iter_known(&self) -> impl Iterator<Item = (&str, Option<u16>, &Value)> {
+        let known = crate::ir::keys::known_key_count();
+        self.entries.iter().map(move |(k, v)| {
+            let n = u16::try_from(*k).ok().filter(|n| *n < known);
+            (self.name(*k), n, v)
+        })
+    }
+
     /// The keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(k, _)| self.name(*k))

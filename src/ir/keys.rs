@@ -85,6 +85,16 @@ impl SectionKind {
     pub fn key(self, key: &str) -> Option<&'static KeySpec> {
         self.keys().iter().find(|k| k.name == key)
     }
+
+    /// True when this kind of section reads the key numbered `n` ([`known_key_number`]):
+    /// [`Self::key`] for a key whose number is known, without comparing names.
+    pub fn reads_known(self, n: u16) -> bool {
+        let bit = 1u16 << (self as u16);
+        known_keys()
+            .2
+            .get(usize::from(n))
+            .is_some_and(|kinds| kinds & bit != 0)
+    }
 }
 
 /// How a value is typed.
@@ -243,8 +253,9 @@ const INCLUDE: &[KeySpec] = &[k("files", T::List, None)];
 const RPCINTERFACE: &[KeySpec] = &[k("supervisor.rpcinterface_factory", T::Text, None)];
 const CTLPLUGIN: &[KeySpec] = &[k("supervisor.ctl_factory", T::Text, None)];
 
-/// The keys some section reads, each once: by number, and by length (name, number).
-type KnownKeys = (Vec<&'static str>, Vec<Vec<(&'static str, u16)>>);
+/// The keys some section reads, each once: by number, by length (name, number), and the
+/// section kinds that read each (one bit per kind, by number).
+type KnownKeys = (Vec<&'static str>, Vec<Vec<(&'static str, u16)>>, Vec<u16>);
 
 /// Every key some section reads, each once, numbered; and the numbers by name length
 /// (a handful of keys per length: finding one compares a few strings, no hashing).
@@ -282,9 +293,33 @@ fn known_keys() -> &'static KnownKeys {
             }
             names.push(name);
         }
-        (names, by_len)
+        let kinds = names
+            .iter()
+            .map(|name| {
+                KINDS_WITH_KEYS
+                    .iter()
+                    .filter(|kind| kind.key(name).is_some())
+                    .fold(0u16, |bits, kind| bits | 1 << (*kind as u16))
+            })
+            .collect();
+        (names, by_len, kinds)
     })
 }
+
+/// Every kind of section that reads keys.
+const KINDS_WITH_KEYS: [SectionKind; 11] = [
+    SectionKind::Supervisord,
+    SectionKind::Program,
+    SectionKind::Group,
+    SectionKind::Eventlistener,
+    SectionKind::FcgiProgram,
+    SectionKind::UnixHttpServer,
+    SectionKind::InetHttpServer,
+    SectionKind::Supervisorctl,
+    SectionKind::Rpcinterface,
+    SectionKind::Ctlplugin,
+    SectionKind::Include,
+];
 
 /// `name` as the `'static` text of a key some section reads, if it is one.
 ///
@@ -324,6 +359,22 @@ pub fn known_key_count() -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_known_agrees_with_key() {
+        let count = known_key_count();
+        assert!(count > 50);
+        for kind in KINDS_WITH_KEYS.iter().chain(&[SectionKind::Unknown]) {
+            for n in 0..count {
+                let name = known_key_name(n).expect("numbered key");
+                assert_eq!(
+                    kind.reads_known(n),
+                    kind.key(name).is_some(),
+                    "{kind:?} {name}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn kinds_follow_supervisords_prefix_rules() {

@@ -174,13 +174,15 @@ fn distinct_names(run: &[ir::Process]) -> bool {
 fn duplicate_keys(tree: &Tree, diags: &mut Diagnostics) {
     // a repeated `[include] files` in an included file is SV106's business
     for section in tree.sections.values().filter(|s| s.name != "include") {
-        for (key, v) in &section.values {
+        // (a key is named only for the few values that replaced others)
+        for (i, v) in section.values.values().enumerate() {
             // the same line read twice (a file included twice) is SV107's business
             if let Some(first) = v
                 .earlier()
                 .iter()
                 .find(|e| !tree.same_text(**e, v.key_span()))
             {
+                let key = section.values.keys().nth(i).unwrap_or("");
                 diags.push(
                     Diagnostic::new(
                         Code::DuplicateKey,

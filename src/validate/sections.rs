@@ -79,9 +79,10 @@ fn unknown_keys(cx: &Context<'_>, diags: &mut Diagnostics) {
         ) {
             continue;
         }
-        for (key, v) in &section.values {
-            // `[DEFAULT]` values copied in by `%(here)s` rewriting are judged below
-            if v.from_default || kind.key(key).is_some() {
+        for (key, known, v) in section.values.iter_known() {
+            // `[DEFAULT]` values copied in by `%(here)s` rewriting are judged below; a key
+            // that is not one of the known keys is no kind's
+            if v.from_default || known.is_some_and(|n| kind.reads_known(n)) {
                 continue;
             }
             let others: Vec<String> = KINDS

@@ -51,62 +51,103 @@ impl Context<'_> {
 
 /// Runs every rule. Rules only add findings; none changes what supervisord accepts.
 pub fn validate(tree: &Tree, resolved: &ir::Resolved, env: &Env, diags: &mut Diagnostics) {
-    // several rules walk the processes: collect them once
-    let live = live_processes(resolved);
-    let mut sections = rustc_hash::FxHashSet::default();
-    let per_section = live
+    let parallel = resolved
+        .groups
         .iter()
-        .copied()
-        .filter(|p| sections.insert(p.section.as_str()))
-        .collect();
-    drop(sections);
-    let cx = Context {
-        tree,
-        resolved,
-        env,
-        live,
-        per_section,
-    };
-    // the rules only push findings: the later half runs on a helper thread into a sink of
-    // its own, appended after the first half's, which is the order of running them in turn
-    let later = |cx: &Context<'_>, diags: &mut Diagnostics| {
-        logs::check(cx, diags);
-        servers::check(cx, diags);
-        laravel::check(cx, diags);
-        host::check(cx, diags);
-    };
-    let template = diags.empty_like();
-    let parallel = cx.live.len() >= PARALLEL_PROCESSES
+        .map(|g| g.processes.len())
+        .sum::<usize>()
+        >= PARALLEL_PROCESSES
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    // whichever thread gets to the later half first runs it: on a busy machine the helper
-    // may not get a core before this thread is done with the first half, which then does
-    // not wait for it
-    let claimed = std::sync::atomic::AtomicBool::new(false);
-    let claim = || !claimed.swap(true, std::sync::atomic::Ordering::AcqRel);
-    let run_later = || {
-        let mut found = template.empty_like();
-        later(&cx, &mut found);
-        found
-    };
-    let later_found = std::thread::scope(|scope| {
-        let helper =
-            parallel.then(|| crate::threads::spawn_running(scope, || claim().then(run_later)));
+    validate_with(tree, resolved, env, diags, parallel);
+}
+
+/// [`validate`], on two threads when `parallel`.
+fn validate_with(
+    tree: &Tree,
+    resolved: &ir::Resolved,
+    env: &Env,
+    diags: &mut Diagnostics,
+    parallel: bool,
+) {
+    if !parallel {
+        let cx = Context::new(tree, resolved, env);
         duplicate_keys(tree, diags);
-        sections::check(&cx, diags);
+        sections::check(tree, diags);
         groups::check(&cx, diags);
         programs::check(&cx, diags);
-        if claim() {
-            return run_later();
-        }
-        match helper.map(crate::threads::join) {
-            Some(Ok(Some(found))) => found,
+        logs::check(&cx, diags);
+        servers::check(&cx, diags);
+        laravel::check(&cx, diags);
+        host::check(&cx, diags);
+        return;
+    }
+    // Two threads, each rule's findings kept in the order of running the rules in turn.
+    // A helper collects the processes the rules walk (reading 20,000 processes costs
+    // milliseconds) and runs the log and server rules with them, while this thread runs
+    // the rules that read the sections only, then the others.
+    let template = &diags.empty_like();
+    let later = std::thread::scope(|scope| {
+        let (collected, received) = std::sync::mpsc::channel();
+        let helper = crate::threads::spawn_running(scope, move || {
+            let cx = Context::new(tree, resolved, env);
+            // (the receiver is gone only if this thread's rules panicked)
+            let _ = collected.send((cx.live.clone(), cx.per_section.clone()));
+            let mut found = template.empty_like();
+            logs::check(&cx, &mut found);
+            servers::check(&cx, &mut found);
+            found
+        });
+        duplicate_keys(tree, diags);
+        sections::check(tree, diags);
+        let cx = match crate::threads::receive(&received) {
+            Ok((live, per_section)) => Context {
+                tree,
+                resolved,
+                env,
+                live,
+                per_section,
+            },
+            // the helper panicked (surfaced at the join below)
+            Err(_) => Context::new(tree, resolved, env),
+        };
+        groups::check(&cx, diags);
+        programs::check(&cx, diags);
+        let mut laravel_found = template.empty_like();
+        laravel::check(&cx, &mut laravel_found);
+        let mut host_found = template.empty_like();
+        host::check(&cx, &mut host_found);
+        match crate::threads::join(helper) {
+            Ok(mut found) => {
+                found.extend(laravel_found);
+                found.extend(host_found);
+                found
+            }
             // a panic in a rule is a bug: let it surface as it would have here
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            // not reached: this thread claims the later half when the helper does not
-            Some(Ok(None)) | None => run_later(),
+            Err(panic) => std::panic::resume_unwind(panic),
         }
     });
-    diags.extend(later_found);
+    diags.extend(later);
+}
+
+impl<'a> Context<'a> {
+    /// The context of the rules, with the processes collected.
+    fn new(tree: &'a Tree, resolved: &'a ir::Resolved, env: &'a Env) -> Self {
+        // several rules walk the processes: collect them once
+        let live = live_processes(resolved);
+        let mut sections = rustc_hash::FxHashSet::default();
+        let per_section = live
+            .iter()
+            .copied()
+            .filter(|p| sections.insert(p.section.as_str()))
+            .collect();
+        Self {
+            tree,
+            resolved,
+            env,
+            live,
+            per_section,
+        }
+    }
 }
 
 /// Below this many processes, the rules run on this thread alone.
@@ -244,6 +285,58 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Running the rules on two threads finds the same, in the same order.
+    #[test]
+    fn threads_change_nothing() {
+        use std::fmt::Write as _;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut text = String::from(
+            "[supervisord]\nlogfile=/tmp/s.log\n[inet_http_server]\nport=0.0.0.0:9001\n\
+             [unix_http_server]\nfile=/tmp/x.sock\nchmod=0777\nusername=u\npassword=p\n\
+             [group:g]\nprograms=p0,p1,p0\n",
+        );
+        for i in 0..40 {
+            let extra = match i % 6 {
+                0 => "stdout_logfile=/tmp/shared.log\n",
+                1 => "command=php artisan queue:work\nstopwaitsecs=10\n",
+                2 => "autorestar=true\nstartsecs=0\nautorestart=true\n",
+                3 => {
+                    "numprocs=3\nprocess_name=%(program_name)s_%(process_num)d\nstdout_logfile_backups=0\n"
+                }
+                4 => "priority=1\npriority=2\nexitcodes=0,137\n",
+                _ => "redirect_stderr=true\nstderr_logfile=/tmp/e.log\n",
+            };
+            let _ = write!(text, "[program:p{i}]\ncommand=/bin/cat {i}\n{extra}\n");
+        }
+        text.push_str("[Program:x]\ncommand=/bin/true\n");
+        let path = dir.path().join("supervisord.conf");
+        std::fs::write(&path, text).expect("write");
+        let env = Env {
+            vars: vec![("HOME".into(), "/root".into())],
+            hostname: "h".into(),
+            cwd: dir.path().to_path_buf(),
+            host_checks: false,
+            python: None,
+        };
+        let mut sources = crate::source::SourceMap::new();
+        let mut lowered = Diagnostics::new();
+        let tree =
+            crate::include::resolve(&path, &env, &mut sources, &mut lowered).expect("readable");
+        let resolved = crate::lower::lower(&tree, &env, &crate::Options::default(), &mut lowered);
+        let run = |parallel| {
+            let mut diags = Diagnostics::new();
+            validate_with(&tree, &resolved, &env, &mut diags, parallel);
+            diags.into_vec()
+        };
+        let one = run(false);
+        let two = run(true);
+        let mut codes: Vec<Code> = one.iter().map(|d| d.code).collect();
+        codes.dedup();
+        // findings of every rule module, in several runs
+        assert!(codes.len() >= 8, "{codes:?}");
+        assert_eq!(one, two);
+    }
 
     #[test]
     fn suggests_close_names() {

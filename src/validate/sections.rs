@@ -1,14 +1,15 @@
 //! Rules about sections (see the doc comment on each rule for its code).
 
-use super::{Context, did_you_mean};
+use super::did_you_mean;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::include::Tree;
 use crate::ir::keys::SectionKind;
 
 /// Runs the rules of this module.
-pub(crate) fn check(cx: &Context<'_>, diags: &mut Diagnostics) {
-    unknown_keys(cx, diags);
-    unknown_sections(cx, diags);
-    duplicate_sections(cx, diags);
+pub(crate) fn check(tree: &Tree, diags: &mut Diagnostics) {
+    unknown_keys(tree, diags);
+    unknown_sections(tree, diags);
+    duplicate_sections(tree, diags);
 }
 
 /// Every section kind whose keys are a fixed list, in the order findings name them.
@@ -70,8 +71,8 @@ fn join(items: &[String]) -> String {
 /// ```
 /// ## Fix
 /// Correct the key (svconf suggests the closest known one) or remove it.
-fn unknown_keys(cx: &Context<'_>, diags: &mut Diagnostics) {
-    for section in cx.tree.sections.values() {
+fn unknown_keys(tree: &Tree, diags: &mut Diagnostics) {
+    for section in tree.sections.values() {
         let kind = SectionKind::of(&section.name);
         if matches!(
             kind,
@@ -117,7 +118,7 @@ fn unknown_keys(cx: &Context<'_>, diags: &mut Diagnostics) {
         .chain(&[SectionKind::Rpcinterface, SectionKind::Ctlplugin])
         .flat_map(|k| k.keys().iter().map(|s| s.name))
         .collect();
-    for (key, v) in &cx.tree.defaults {
+    for (key, v) in &tree.defaults {
         if all.contains(&key) {
             continue;
         }
@@ -228,8 +229,8 @@ fn suggest_section(name: &str) -> Option<(String, String)> {
 /// ```
 /// ## Fix
 /// Correct the section name (svconf suggests the one it most likely means).
-fn unknown_sections(cx: &Context<'_>, diags: &mut Diagnostics) {
-    for section in cx.tree.sections.values() {
+fn unknown_sections(tree: &Tree, diags: &mut Diagnostics) {
+    for section in tree.sections.values() {
         if SectionKind::of(&section.name) != SectionKind::Unknown {
             continue;
         }
@@ -270,8 +271,8 @@ fn unknown_sections(cx: &Context<'_>, diags: &mut Diagnostics) {
 /// ```
 /// ## Fix
 /// Keep one definition.
-fn duplicate_sections(cx: &Context<'_>, diags: &mut Diagnostics) {
-    for section in cx.tree.sections.values() {
+fn duplicate_sections(tree: &Tree, diags: &mut Diagnostics) {
+    for section in tree.sections.values() {
         if section.name == "include" || SectionKind::of(&section.name) == SectionKind::Unknown {
             continue;
         }
@@ -280,7 +281,7 @@ fn duplicate_sections(cx: &Context<'_>, diags: &mut Diagnostics) {
         };
         for header in later {
             // the same header read twice (a file included twice) is SV107's business
-            if cx.tree.same_text(*first, *header) {
+            if tree.same_text(*first, *header) {
                 continue;
             }
             diags.push(

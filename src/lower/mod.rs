@@ -734,7 +734,7 @@ impl<'a> Lowerer<'a> {
         let tree: &'a Tree = self.tree;
         let all: Vec<&'a str> = tree.sections.keys().map(String::as_str).collect();
         let mut groups: Vec<ir::Group> = Vec::new();
-        let mut exclude: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut exclude: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
         let h = self.here_vars();
         // the processes of `[group:]` members and `[program:]` sections are built after
         // the walk, one task per group, in parallel (see `run_jobs`)
@@ -2414,7 +2414,10 @@ fn list_item_spans(v: &Value) -> Vec<(String, Span)> {
 
 /// The span of the first not-yet-used item equal to `item`.
 fn item_span(v: &Value, item: &str, spans: &[(String, Span)], used: &mut [bool]) -> Span {
-    for (i, (text, span)) in spans.iter().enumerate() {
+    // every item before the first unused one is used: start there (a group's programs are
+    // looked up in the order they are listed, so this is usually the one)
+    let first_unused = used.iter().position(|u| !u).unwrap_or(used.len());
+    for (i, (text, span)) in spans.iter().enumerate().skip(first_unused) {
         if text == item && !used.get(i).copied().unwrap_or(true) {
             if let Some(u) = used.get_mut(i) {
                 *u = true;

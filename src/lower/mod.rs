@@ -986,7 +986,8 @@ impl<'a> Lowerer<'a> {
             let helpers: Vec<_> = (1..threads)
                 .map(|_| {
                     let environ = self.environ.clone();
-                    let sup_env = self.sup_env.clone();
+                    // its own copy: a shared reference count would bounce between CPUs
+                    let sup_env = ir::Shared::new((*self.sup_env).clone());
                     let mut sink = template.empty_like();
                     let work = &work;
                     crate::threads::spawn_running(scope, move || {
@@ -1689,7 +1690,9 @@ impl<'a> Lowerer<'a> {
         let mut stderr_last: Option<(LogFile, ir::Shared<str>)> = None;
         for process_num in start..start.saturating_add(numprocs.max(0)) {
             local.nums = Some((process_num, numprocs));
-            let mut environment = self.sup_env.clone();
+            // (`sup_env` is cloned only when the program's own environment is not used: a
+            // reference count that both threads change would bounce between their CPUs)
+            let mut environment = None;
             if let Some((raw, v)) = &environment_raw {
                 let scope = Scope {
                     base: &base,
@@ -1700,7 +1703,7 @@ impl<'a> Lowerer<'a> {
                     if let Some((_, e)) = env_memo.as_ref().filter(|(t, _)| **t == *text) {
                         // the `ENV_*` names it defines were set by the process that parsed it,
                         // and only a process that parses another text sets others
-                        environment = e.clone();
+                        environment = Some(e.clone());
                     } else {
                         match convert::dict_of_key_value_pairs(&text) {
                             Ok(pairs) => {
@@ -1709,8 +1712,9 @@ impl<'a> Lowerer<'a> {
                                     local.set_env(&k, &val);
                                     whole.insert(k, val);
                                 }
-                                environment = ir::Shared::new(whole);
-                                env_memo = Some((text.into_owned(), environment.clone()));
+                                let whole = ir::Shared::new(whole);
+                                env_memo = Some((text.into_owned(), whole.clone()));
+                                environment = Some(whole);
                             }
                             Err(msg) => {
                                 self.report_conv(s, "environment", v, Kind::Environment, &msg);
@@ -1719,6 +1723,7 @@ impl<'a> Lowerer<'a> {
                     }
                 }
             }
+            let environment = environment.unwrap_or_else(|| self.sup_env.clone());
             let scope_base = &base;
             let directory = if let Memo::Known(d) = &directory_memo {
                 d.clone()

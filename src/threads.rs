@@ -10,12 +10,19 @@ use std::thread::{Scope, ScopedJoinHandle};
 /// 2-CPU machine) before it moves to an idle CPU, which is as long as the work it was made
 /// to share. While the parent waits here, the new thread runs on the parent's CPU at once,
 /// and the parent is woken on the idle one.
+///
+/// The helper also keeps off the CPU this thread runs on when it has others: woken on the
+/// same CPU, the two could share it for milliseconds until the scheduler balances them.
 pub(crate) fn spawn_running<'scope, T: Send + 'scope>(
     scope: &'scope Scope<'scope, '_>,
     work: impl FnOnce() -> T + Send + 'scope,
 ) -> ScopedJoinHandle<'scope, T> {
     let (started, running) = std::sync::mpsc::sync_channel(1);
+    let parent_cpu = nix::sched::sched_getcpu().ok();
     let handle = scope.spawn(move || {
+        if let Some(cpu) = parent_cpu {
+            avoid_cpu(cpu);
+        }
         // (the receiver waits for this; if it is gone there is no one to tell)
         let _ = started.send(());
         work()
@@ -50,4 +57,19 @@ pub(crate) fn join<T>(handle: ScopedJoinHandle<'_, T>) -> std::thread::Result<T>
         std::hint::spin_loop();
     }
     handle.join()
+}
+
+/// Keeps the calling thread off `cpu`, if it may run on another one (else changes nothing:
+/// this only helps the scheduler, and a failure to ask costs nothing but that help).
+fn avoid_cpu(cpu: usize) {
+    let this = nix::unistd::Pid::from_raw(0);
+    let Ok(mut allowed) = nix::sched::sched_getaffinity(this) else {
+        return;
+    };
+    let others = (0..nix::sched::CpuSet::count())
+        .filter(|c| *c != cpu && allowed.is_set(*c).unwrap_or(false))
+        .count();
+    if others > 0 && allowed.unset(cpu).is_ok() {
+        let _ = nix::sched::sched_setaffinity(this, &allowed);
+    }
 }

@@ -24,6 +24,22 @@ pub struct Env {
 }
 
 impl Env {
+    /// A fixed environment for tests: these variables, host name `h`, working directory
+    /// `cwd`, no host checks.
+    #[cfg(test)]
+    pub(crate) fn for_test(cwd: &std::path::Path, vars: &[(&str, &str)]) -> Self {
+        Self {
+            vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+            hostname: "h".into(),
+            cwd: cwd.to_path_buf(),
+            host_checks: false,
+            python: None,
+        }
+    }
+
     /// The value of a variable; the last definition wins, as in a process environment.
     pub fn var(&self, name: &str) -> Option<&str> {
         self.vars

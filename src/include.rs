@@ -1287,13 +1287,7 @@ mod tests {
             "[program:a]\nx=3\nother=1\nx=4\n[program:a]\nx=5\n",
         )
         .expect("write");
-        let env = Env {
-            vars: Vec::new(),
-            hostname: "h".into(),
-            cwd: root.to_path_buf(),
-            host_checks: false,
-            python: None,
-        };
+        let env = Env::for_test(root, &[]);
         let mut sources = SourceMap::new();
         let mut diags = Diagnostics::new();
         let tree = resolve(
@@ -1354,13 +1348,7 @@ mod tests {
         }
         std::fs::write(root.join("a/05b.conf"), b"[program:bin]\ncommand=\xff\n").expect("write");
         std::fs::create_dir(root.join("a/06dir.conf")).expect("mkdir");
-        let env = Env {
-            vars: Vec::new(),
-            hostname: "h".into(),
-            cwd: root.to_path_buf(),
-            host_checks: false,
-            python: None,
-        };
+        let env = Env::for_test(root, &[]);
         let run = |parallel_bytes| {
             let mut sources = SourceMap::new();
             let mut diags = Diagnostics::new();
@@ -1408,13 +1396,7 @@ mod tests {
         text.push_str("k3 = again\nK70 = upper\nnew = last\n");
         let path = dir.path().join("a.conf");
         std::fs::write(&path, text).expect("write");
-        let env = Env {
-            vars: Vec::new(),
-            hostname: "h".into(),
-            cwd: dir.path().to_path_buf(),
-            host_checks: false,
-            python: None,
-        };
+        let env = Env::for_test(dir.path(), &[]);
         let mut sources = SourceMap::new();
         let mut diags = Diagnostics::new();
         let tree = resolve(&path, &env, &mut sources, &mut diags).expect("readable");

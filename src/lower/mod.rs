@@ -2513,13 +2513,7 @@ mod tests {
             }
             std::fs::write(dir.path().join(format!("conf.d/{file}.conf")), text).expect("write");
         }
-        let env = Env {
-            vars: vec![("HOME".into(), "/root".into())],
-            hostname: "h".into(),
-            cwd: dir.path().to_path_buf(),
-            host_checks: false,
-            python: None,
-        };
+        let env = Env::for_test(dir.path(), &[("HOME", "/root")]);
         let run = |threads| {
             let mut sources = crate::source::SourceMap::new();
             let mut diags = Diagnostics::new();

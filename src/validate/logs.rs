@@ -563,13 +563,7 @@ mod tests {
             let _ = write!(text, "[program:p{i}]\ncommand=/bin/cat\n{extra}\n");
         }
         std::fs::write(dir.path().join("supervisord.conf"), text).expect("write");
-        let env = crate::env::Env {
-            vars: Vec::new(),
-            hostname: "h".into(),
-            cwd: dir.path().to_path_buf(),
-            host_checks: false,
-            python: None,
-        };
+        let env = crate::env::Env::for_test(dir.path(), &[]);
         let mut sources = crate::source::SourceMap::new();
         let mut diags = Diagnostics::new();
         let tree = crate::include::resolve(

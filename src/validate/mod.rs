@@ -312,13 +312,7 @@ mod tests {
         text.push_str("[Program:x]\ncommand=/bin/true\n");
         let path = dir.path().join("supervisord.conf");
         std::fs::write(&path, text).expect("write");
-        let env = Env {
-            vars: vec![("HOME".into(), "/root".into())],
-            hostname: "h".into(),
-            cwd: dir.path().to_path_buf(),
-            host_checks: false,
-            python: None,
-        };
+        let env = Env::for_test(dir.path(), &[("HOME", "/root")]);
         let mut sources = crate::source::SourceMap::new();
         let mut lowered = Diagnostics::new();
         let tree =

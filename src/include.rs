@@ -1233,7 +1233,8 @@ fn parse_in_order<'t>(
             merge(want, result);
         }
         drop(results);
-        if let Err(panic) = helper.join() {
+        // (without a helper, this thread has parsed every file itself)
+        if let Some(Err(panic)) = helper.map(crate::threads::join) {
             std::panic::resume_unwind(panic);
         }
     });

@@ -13,23 +13,28 @@ use std::thread::{Scope, ScopedJoinHandle};
 ///
 /// The helper also keeps off the CPU this thread runs on when it has others: woken on the
 /// same CPU, the two could share it for milliseconds until the scheduler balances them.
+///
+/// `None` when no thread can be made (a process limit, no memory): every caller can do the
+/// helper's share itself, so that is no error.
 pub(crate) fn spawn_running<'scope, T: Send + 'scope>(
     scope: &'scope Scope<'scope, '_>,
     work: impl FnOnce() -> T + Send + 'scope,
-) -> ScopedJoinHandle<'scope, T> {
+) -> Option<ScopedJoinHandle<'scope, T>> {
     let (started, running) = std::sync::mpsc::sync_channel(1);
     let parent_cpu = nix::sched::sched_getcpu().ok();
-    let handle = scope.spawn(move || {
-        if let Some(cpu) = parent_cpu {
-            avoid_cpu(cpu);
-        }
-        // (the receiver waits for this; if it is gone there is no one to tell)
-        let _ = started.send(());
-        work()
-    });
+    let handle = std::thread::Builder::new()
+        .spawn_scoped(scope, move || {
+            if let Some(cpu) = parent_cpu {
+                avoid_cpu(cpu);
+            }
+            // (the receiver waits for this; if it is gone there is no one to tell)
+            let _ = started.send(());
+            work()
+        })
+        .ok()?;
     // an error means the thread ended before it could tell (a panic), surfaced at join
     let _ = running.recv();
-    handle
+    Some(handle)
 }
 
 /// How long [`receive`] waits awake before it sleeps.

@@ -1023,7 +1023,8 @@ impl<'a> Lowerer<'a> {
             let mut all = work(&mut own);
             self.environ = std::mem::take(&mut own.environ);
             self.reuse = std::mem::take(&mut own.reuse);
-            for h in helpers {
+            // (a helper that could not be made took no task: this thread did them all)
+            for h in helpers.into_iter().flatten() {
                 match crate::threads::join(h) {
                     Ok(done) => all.extend(done),
                     // a panic in a helper is a bug: let it surface as it would have here

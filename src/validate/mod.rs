@@ -107,7 +107,7 @@ fn validate_with(
                 live,
                 per_section,
             },
-            // the helper panicked (surfaced at the join below)
+            // no helper could be made, or it panicked (surfaced at the join below)
             Err(_) => Context::new(tree, resolved, env),
         };
         groups::check(&cx, diags);
@@ -116,15 +116,21 @@ fn validate_with(
         laravel::check(&cx, &mut laravel_found);
         let mut host_found = template.empty_like();
         host::check(&cx, &mut host_found);
-        match crate::threads::join(helper) {
-            Ok(mut found) => {
-                found.extend(laravel_found);
-                found.extend(host_found);
+        let mut found = match helper.map(crate::threads::join) {
+            Some(Ok(found)) => found,
+            // a panic in a rule is a bug: let it surface as it would have here
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            // no helper could be made: its rules run here
+            None => {
+                let mut found = template.empty_like();
+                logs::check(&cx, &mut found);
+                servers::check(&cx, &mut found);
                 found
             }
-            // a panic in a rule is a bug: let it surface as it would have here
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        };
+        found.extend(laravel_found);
+        found.extend(host_found);
+        found
     });
     diags.extend(later);
 }

@@ -564,20 +564,12 @@ mod tests {
         }
         std::fs::write(dir.path().join("supervisord.conf"), text).expect("write");
         let env = crate::env::Env::for_test(dir.path(), &[]);
-        let mut sources = crate::source::SourceMap::new();
-        let mut diags = Diagnostics::new();
-        let tree = crate::include::resolve(
-            &dir.path().join("supervisord.conf"),
-            &env,
-            &mut sources,
-            &mut diags,
-        )
-        .expect("readable");
-        let resolved = crate::lower::lower(&tree, &env, &crate::Options::default(), &mut diags);
-        let live = super::super::live_processes(&resolved);
+        let path = dir.path().join("supervisord.conf");
+        let compiled = crate::compile(&path, &env, &crate::Options::default()).expect("readable");
+        let live = super::super::live_processes(&compiled.resolved);
         let cx = Context {
-            tree: &tree,
-            resolved: &resolved,
+            tree: &compiled.tree,
+            resolved: &compiled.resolved,
             env: &env,
             live,
             per_section: Vec::new(),

@@ -319,14 +319,11 @@ mod tests {
         let path = dir.path().join("supervisord.conf");
         std::fs::write(&path, text).expect("write");
         let env = Env::for_test(dir.path(), &[("HOME", "/root")]);
-        let mut sources = crate::source::SourceMap::new();
-        let mut lowered = Diagnostics::new();
-        let tree =
-            crate::include::resolve(&path, &env, &mut sources, &mut lowered).expect("readable");
-        let resolved = crate::lower::lower(&tree, &env, &crate::Options::default(), &mut lowered);
+        let compiled = crate::compile(&path, &env, &crate::Options::default()).expect("readable");
+        let (tree, resolved) = (&compiled.tree, &compiled.resolved);
         let run = |parallel| {
             let mut diags = Diagnostics::new();
-            validate_with(&tree, &resolved, &env, &mut diags, parallel);
+            validate_with(tree, resolved, &env, &mut diags, parallel);
             diags.into_vec()
         };
         let one = run(false);
